@@ -1,0 +1,208 @@
+/**
+ * Helpers for scripts that drive real DTLS peers on loopback: processes that always run under
+ * `timeout` and are stopped only by the PID we started, and a UDP relay bound to 127.0.0.1 that
+ * records every datagram it forwards.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** The path of `name` on $PATH, or undefined. */
+export function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+const started = new Set<Peer>();
+
+/** Stops every peer still running (by the PIDs we started). Called on exit and on signals. */
+export function stopAll(): void {
+  for (const p of started) p.stop();
+}
+process.on('exit', stopAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+
+/** A child process run as `timeout -k 2 SECONDS cmd args...`, with its output kept. */
+export class Peer {
+  readonly child: ChildProcessWithoutNullStreams;
+  output = '';
+  exitCode: number | null | undefined = undefined;
+  readonly exited: Promise<number | null>;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    readonly label: string,
+    readonly argv: string[],
+    seconds: number,
+    env: Record<string, string> = {},
+  ) {
+    this.child = spawn('timeout', ['-k', '2', String(seconds), ...argv], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    started.add(this);
+    const onData = (b: Buffer): void => {
+      this.output += b.toString('latin1');
+      for (const w of this.waiters) w();
+    };
+    this.child.stdout.on('data', onData);
+    this.child.stderr.on('data', onData);
+    this.child.stdin.on('error', () => {}); // EPIPE when the peer has already gone
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exitCode = code ?? (signal === null ? null : -1);
+        started.delete(this);
+        for (const w of this.waiters) w();
+        resolve(code);
+      });
+    });
+  }
+
+  /**
+   * Resolves when the combined output from offset `since` on matches `re`; rejects when the process
+   * exits first or after `ms`.
+   */
+  waitFor(re: RegExp, ms: number, what = re.source, since = 0): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (re.test(this.output.slice(since))) {
+          done();
+          resolve();
+          return true;
+        }
+        if (this.exitCode !== undefined) {
+          done();
+          reject(new Error(`${this.label} exited (${this.exitCode}) before printing ${what}\n${this.tail()}`));
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.label} did not print ${what} within ${ms} ms\n${this.tail()}`));
+      }, ms);
+      const waiter = (): void => void check();
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+      };
+      this.waiters.push(waiter);
+      check();
+    });
+  }
+
+  /** Waits up to `ms` for the process to exit; false when it is still running. */
+  async waitExit(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const r = await Promise.race([this.exited.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return r;
+  }
+
+  write(text: string): void {
+    this.child.stdin.write(text);
+  }
+
+  endInput(): void {
+    this.child.stdin.end();
+  }
+
+  /** SIGTERM to the `timeout` process we started (it passes the signal on to its command). */
+  stop(): void {
+    if (this.exitCode === undefined && this.child.pid !== undefined) {
+      try {
+        process.kill(this.child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  tail(lines = 15): string {
+    return this.output.split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n');
+  }
+}
+
+export interface RelayRecord {
+  dir: 'client' | 'server';
+  /** Nanoseconds since the relay started (monotonic clock). */
+  at: bigint;
+  payload: Uint8Array;
+}
+
+/**
+ * A UDP relay on 127.0.0.1: the client talks to `port`, the relay forwards to 127.0.0.1:`serverPort`
+ * from its own socket, and records every datagram in both directions.
+ */
+export class Relay {
+  readonly records: RelayRecord[] = [];
+  private readonly front = dgram.createSocket('udp4');
+  private readonly back = dgram.createSocket('udp4');
+  private client: { address: string; port: number } | undefined;
+  private readonly start = process.hrtime.bigint();
+  port = 0;
+  /** When the first datagram arrived (wall clock, ms since the epoch). */
+  firstAt: number | undefined;
+
+  private constructor(private readonly serverPort: number) {}
+
+  static async open(serverPort: number): Promise<Relay> {
+    const r = new Relay(serverPort);
+    await Promise.all([r.bind(r.front), r.bind(r.back)]);
+    r.port = r.front.address().port;
+    r.front.on('message', (msg, from) => {
+      if (from.address !== '127.0.0.1') return;
+      r.client = { address: from.address, port: from.port };
+      r.record('client', msg);
+      r.back.send(msg, r.serverPort, '127.0.0.1');
+    });
+    r.back.on('message', (msg, from) => {
+      if (from.address !== '127.0.0.1' || from.port !== r.serverPort || r.client === undefined) return;
+      r.record('server', msg);
+      r.front.send(msg, r.client.port, r.client.address);
+    });
+    return r;
+  }
+
+  private bind(s: dgram.Socket): Promise<void> {
+    return new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.bind({ address: '127.0.0.1', port: 0 }, () => resolve());
+    });
+  }
+
+  private record(dir: 'client' | 'server', msg: Buffer): void {
+    this.firstAt ??= Date.now();
+    this.records.push({ dir, at: process.hrtime.bigint() - this.start, payload: new Uint8Array(msg) });
+  }
+
+  close(): void {
+    this.front.close();
+    this.back.close();
+  }
+}
+
+/** A UDP port on 127.0.0.1 that was free a moment ago. */
+export async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind({ address: '127.0.0.1', port: 0 }, () => resolve());
+  });
+  const port = s.address().port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
