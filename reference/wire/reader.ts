@@ -36,7 +36,9 @@ function printBytes(bytes: Uint8Array): string {
 
 function printNumber(value: number, names: NamePrinter | undefined, width: number): string {
   const h = `0x${value.toString(16).padStart(width * 2, '0')}`;
-  return names === undefined ? `${value} (${h})` : `${names.nameOf(value)} (${h})`;
+  if (names === undefined) return `${value} (${h})`;
+  const name = names.nameOf(value);
+  return name.startsWith('unknown(') ? name : `${name} (${h})`;
 }
 
 export class Reader {
@@ -53,7 +55,8 @@ export class Reader {
 
   /** A reader over all of `bytes`; `root` names the outermost structure in error paths. */
   static from(bytes: Uint8Array, root: string, trace?: Trace): Reader {
-    return new Reader(bytes, 0, bytes.length, { segments: [root], rfcs: [undefined], trace });
+    const segments = root === '' ? [] : [root];
+    return new Reader(bytes, 0, bytes.length, { segments, rfcs: [undefined], trace });
   }
 
   /** Absolute offset of the next byte in the original input. */
@@ -72,6 +75,7 @@ export class Reader {
   /** The dotted path of `field` inside the current structure. */
   pathOf(field: string): string {
     const base = this.ctx.segments.join('.');
+    if (base === '') return field === '' ? '(top level)' : field;
     return field === '' ? base : `${base}.${field}`;
   }
 
@@ -141,6 +145,11 @@ export class Reader {
     return v;
   }
 
+  private checkLength(field: string, len: number, min: number, max: number, width: number): void {
+    if (len < min) this.fail(field, `length ${len} below the minimum ${min}`, this.pos - width);
+    if (len > max) this.fail(field, `length ${len} above the maximum ${max}`, this.pos - width);
+  }
+
   /** Exactly `n` bytes (a copy). */
   bytes(n: number, field: string): Uint8Array {
     const at = this.need(n, field);
@@ -162,9 +171,9 @@ export class Reader {
   }
 
   /** Reads a length prefix, then `fn` on a sub-reader bounded to that length, which it must consume. */
-  sub<T>(width: LengthWidth, field: string, fn: (r: Reader) => T, min = 0): T {
+  sub<T>(width: LengthWidth, field: string, fn: (r: Reader) => T, min = 0, max = 2 ** (8 * width) - 1): T {
     const len = this.uint(width, field === '' ? '<length>' : `${field}.<length>`);
-    if (len < min) this.fail(field, `length ${len} below the minimum ${min}`, this.pos - width);
+    this.checkLength(field, len, min, max, width);
     return this.fixed(len, field, fn);
   }
 
@@ -185,9 +194,9 @@ export class Reader {
   }
 
   /** A length-prefixed list; each item is read by `item` with `field[i]` in its path. */
-  list<T>(width: LengthWidth, field: string, item: (r: Reader, index: number) => T, min = 0): T[] {
+  list<T>(width: LengthWidth, field: string, item: (r: Reader, index: number) => T, min = 0, max = 2 ** (8 * width) - 1): T[] {
     const len = this.uint(width, `${field}.<length>`);
-    if (len < min) this.fail(field, `length ${len} below the minimum ${min}`, this.pos - width);
+    this.checkLength(field, len, min, max, width);
     const start = this.pos;
     this.need(len, field);
     const inner = new Reader(this.buf, start, start + len, this.ctx);

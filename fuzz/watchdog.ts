@@ -1,0 +1,73 @@
+/**
+ * A hang watchdog for synchronous parsers. A parser stuck in a loop blocks its thread, so nothing on
+ * that thread can report it; this watchdog runs on a worker thread and watches a heartbeat in shared
+ * memory. The caller marks each call with `enter(label, input)` / `leave()`; when one call stays
+ * inside for longer than the limit, the watchdog writes the label and the input's hex to stderr and
+ * kills the process, so the hang fails the run with the input that caused it.
+ */
+import { Worker } from 'node:worker_threads';
+
+const HEADER_INTS = 4; // busy, heartbeat, label length, input length
+const LABEL_BYTES = 512;
+const INPUT_BYTES = 4096;
+
+const WATCHER = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { sab, limitMs, headerInts, labelBytes, inputBytes } = workerData;
+const head = new Int32Array(sab, 0, headerInts);
+const label = new Uint8Array(sab, headerInts * 4, labelBytes);
+const input = new Uint8Array(sab, headerInts * 4 + labelBytes, inputBytes);
+let seen = -1;
+let since = Date.now();
+setInterval(() => {
+  const beat = Atomics.load(head, 1);
+  if (Atomics.load(head, 0) === 0 || beat !== seen) { seen = beat; since = Date.now(); return; }
+  if (Date.now() - since < limitMs) return;
+  const name = Buffer.from(label.subarray(0, Atomics.load(head, 2))).toString('utf8');
+  const n = Atomics.load(head, 3);
+  const hex = Buffer.from(input.subarray(0, Math.min(n, inputBytes))).toString('hex');
+  const shown = hex + (n > inputBytes ? '...' : '');
+  fs.writeSync(2, '\\nHANG: ' + name + ' did not return within ' + limitMs + ' ms on input (' + n + ' bytes) ' + shown + '\\n');
+  process.kill(process.pid, 'SIGKILL');
+}, Math.max(50, Math.floor(limitMs / 10)));
+`;
+
+export class HangWatchdog {
+  private readonly worker: Worker;
+  private readonly head: Int32Array;
+  private readonly label: Uint8Array;
+  private readonly input: Uint8Array;
+  private readonly encoder = new TextEncoder();
+
+  constructor(limitMs: number) {
+    const sab = new SharedArrayBuffer(HEADER_INTS * 4 + LABEL_BYTES + INPUT_BYTES);
+    this.head = new Int32Array(sab, 0, HEADER_INTS);
+    this.label = new Uint8Array(sab, HEADER_INTS * 4, LABEL_BYTES);
+    this.input = new Uint8Array(sab, HEADER_INTS * 4 + LABEL_BYTES, INPUT_BYTES);
+    this.worker = new Worker(WATCHER, {
+      eval: true,
+      workerData: { sab, limitMs, headerInts: HEADER_INTS, labelBytes: LABEL_BYTES, inputBytes: INPUT_BYTES },
+    });
+    this.worker.unref();
+  }
+
+  /** Marks the start of a call on `input`; `label` names it in the report. */
+  enter(label: string, input: Uint8Array): void {
+    const l = this.encoder.encodeInto(label, this.label);
+    Atomics.store(this.head, 2, l.written);
+    this.input.set(input.subarray(0, INPUT_BYTES));
+    Atomics.store(this.head, 3, input.length);
+    Atomics.add(this.head, 1, 1);
+    Atomics.store(this.head, 0, 1);
+  }
+
+  /** Marks the end of the current call. */
+  leave(): void {
+    Atomics.store(this.head, 0, 0);
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
