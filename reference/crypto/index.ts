@@ -4,3 +4,4 @@ export * from './hash.ts';
 export * from './hkdf.ts';
 export * from './prf.ts';
 export * from './random.ts';
+export * from './asymmetric.ts';
