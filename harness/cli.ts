@@ -1,0 +1,57 @@
+/**
+ * The `dtlsprobe` command. Each subcommand lives in `cli/` and is registered here; `main`
+ * returns the exit code: 0 success, 1 a finding or failure, 2 bad usage.
+ */
+import { UsageError } from './cli/args.ts';
+import { corpusCommand } from './cli/corpus.ts';
+import { dumpCommand } from './cli/dump.ts';
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  run(argv: readonly string[], io: CommandIo): Promise<number>;
+}
+
+export interface CommandIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const commands: readonly Command[] = [corpusCommand, dumpCommand];
+
+function usage(): string {
+  const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  return ['usage: dtlsprobe <command> [flags]', '', 'commands:', ...lines, '', 'dtlsprobe <command> --help for its flags'].join('\n');
+}
+
+const stdio: CommandIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export async function main(argv: readonly string[], io: CommandIo = stdio): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.err : io.out)(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.err(`dtlsprobe: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`dtlsprobe ${name}: ${e.message}\n\n${command.usage}`);
+      return 2;
+    }
+    throw e;
+  }
+}
