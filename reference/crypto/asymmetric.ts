@@ -1,6 +1,6 @@
 /**
  * The asymmetric half of reference/crypto, as index.ts re-exports it: ECDHE, signatures, keys,
- * X.509. An explicit list, so that helpers internal to crypto/ (`_secretOf`, der.ts) stay internal.
+ * X.509. An explicit list, so that helpers internal to crypto/ (`_secretOf`, asn1.ts) stay internal.
  */
 export { CryptoError, type CryptoErrorCode } from './errors.ts';
 export {

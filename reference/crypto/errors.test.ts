@@ -4,7 +4,6 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { hexFigure } from './_testing.ts';
-import { DER_TAG, derEncode } from './der.ts';
 import { CryptoError } from './errors.ts';
 import { NamedGroup, computeSharedSecret } from './ecdh.ts';
 import { PrivateKey } from './private-key.ts';
@@ -68,17 +67,21 @@ test('key parsing errors do not contain the private key', async (t) => {
   const withTrailing = Uint8Array.of(...p256, 0);
   const mismatched = p256.slice();
   mismatched[mismatched.length - 1] ^= 1;
-  const outOfRange = derEncode(
-    DER_TAG.SEQUENCE,
-    hexFigure('020100'), // version 0
-    hexFigure('301306072a8648ce3d020106082a8648ce3d030107'), // id-ecPublicKey, prime256v1
-    derEncode(DER_TAG.OCTET_STRING, derEncode(DER_TAG.SEQUENCE, hexFigure('020101'), derEncode(DER_TAG.OCTET_STRING, TOO_BIG))),
+  const outOfRange = Uint8Array.of(
+    ...hexFigure('3041'), // PrivateKeyInfo SEQUENCE, 65 bytes
+    ...hexFigure('020100'), // version 0
+    ...hexFigure('301306072a8648ce3d020106082a8648ce3d030107'), // id-ecPublicKey, prime256v1
+    ...hexFigure('0427 3025'), // privateKey OCTET STRING { ECPrivateKey SEQUENCE, 37 bytes }
+    ...hexFigure('020101'), // ECPrivateKey version 1
+    ...hexFigure('0420'), // privateKey OCTET STRING, 32 bytes
+    ...TOO_BIG,
   );
-  const shortSeed = derEncode(
-    DER_TAG.SEQUENCE,
-    hexFigure('020100'), // version 0
-    hexFigure('300506032b6570'), // id-Ed25519
-    derEncode(DER_TAG.OCTET_STRING, derEncode(DER_TAG.OCTET_STRING, SECRET.subarray(0, 31))),
+  const shortSeed = Uint8Array.of(
+    ...hexFigure('302d'), // PrivateKeyInfo SEQUENCE, 45 bytes
+    ...hexFigure('020100'), // version 0
+    ...hexFigure('300506032b6570'), // id-Ed25519
+    ...hexFigure('0421 041f'), // privateKey OCTET STRING { CurvePrivateKey OCTET STRING, 31 bytes }
+    ...SECRET.subarray(0, 31),
   );
   const unknownAlgorithm = ed.slice();
   unknownAlgorithm[10] ^= 1; // 1.3.101.112 -> 1.3.101.113 (Ed448's OID)

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { repoPath } from '../../testkit/shared.ts';
 import { hexFigure } from './_testing.ts';
-import { DER_TAG, derEncode } from './der.ts';
 import { CryptoError, type CryptoErrorCode } from './errors.ts';
 import { PrivateKey } from './private-key.ts';
 import { PublicKey, rsaPublicNumbers } from './public-key.ts';
@@ -120,12 +119,14 @@ test('[RFC5958-2] PKCS#8 version 1 (v2) with the public key: read when it matche
   const seed = hexFigure('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'); // RFC 8032 TEST 1
   const key = PrivateKey.fromEd25519Seed(seed);
   const v2 = (publicKey: Uint8Array): Uint8Array =>
-    derEncode(
-      DER_TAG.SEQUENCE,
-      hexFigure('020101'), // version 1 (v2)
-      hexFigure('300506032b6570'), // id-Ed25519
-      derEncode(DER_TAG.OCTET_STRING, derEncode(DER_TAG.OCTET_STRING, seed)),
-      derEncode(0x81, Uint8Array.of(0), publicKey), // [1] IMPLICIT BIT STRING
+    Uint8Array.of(
+      ...hexFigure('3051'), // OneAsymmetricKey SEQUENCE, 81 bytes
+      ...hexFigure('020101'), // version 1 (v2)
+      ...hexFigure('300506032b6570'), // id-Ed25519
+      ...hexFigure('0422 0420'), // privateKey OCTET STRING { CurvePrivateKey OCTET STRING, 32 bytes }
+      ...seed,
+      ...hexFigure('8121 00'), // [1] IMPLICIT BIT STRING, 33 bytes, no unused bits
+      ...publicKey,
     );
   t.true(PrivateKey.fromPkcs8(v2(key.publicKey.raw)).publicKey.equals(key.publicKey));
   const wrong = key.publicKey.raw.slice();

@@ -1,31 +1,33 @@
 /**
- * PEM (RFC 7468): `-----BEGIN LABEL-----`, base64 lines, `-----END LABEL-----`. Text outside the
- * blocks (OpenSSL's "Bag Attributes", comments) is ignored, as RFC 7468 §2 allows.
+ * PEM (RFC 7468): `-----BEGIN LABEL-----`, base64 lines, `-----END LABEL-----`, read and written by
+ * @peculiar/x509's `PemConverter`. Text outside the blocks (OpenSSL's "Bag Attributes", comments)
+ * is ignored, as RFC 7468 §2 allows; a block the converter cannot read is an error, not skipped.
  */
+import 'reflect-metadata';
+import { PemConverter } from '@peculiar/x509';
 import { CryptoError } from './errors.ts';
-
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
 
 export interface PemBlock {
   readonly label: string;
   readonly der: Uint8Array;
 }
 
+const BEGIN = /-----BEGIN [^\n]*?-----/g;
+
 /** Every PEM block in `text`, in order. */
 export function pemDecodeAll(text: string): PemBlock[] {
   if (typeof text !== 'string') throw new CryptoError('invalid-argument', 'PEM input must be a string');
-  const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(BLOCK)) {
-    const [, label, body, endLabel] = match;
-    if (label !== endLabel) {
-      throw new CryptoError('invalid-encoding', `PEM: BEGIN ${label} is closed by END ${endLabel} (RFC 7468 §2)`);
-    }
-    const base64 = body.replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) {
-      // The body may be a private key: say where the problem is, never what it is.
-      throw new CryptoError('invalid-encoding', `PEM: the body of the ${label} block is not valid base64 (RFC 7468 §3)`);
-    }
-    blocks.push({ label, der: new Uint8Array(Buffer.from(base64, 'base64')) });
+  let blocks: PemBlock[];
+  try {
+    blocks = PemConverter.decodeWithHeaders(text).map((b) => ({ label: b.type, der: new Uint8Array(b.rawData) }));
+  } catch {
+    // The body may be a private key: say where the problem is, never what it is.
+    throw new CryptoError('invalid-encoding', 'PEM: a block body is not valid base64 (RFC 7468 §3)');
+  }
+  const begun = text.match(BEGIN)?.length ?? 0;
+  if (blocks.length !== begun) {
+    const problem = `${begun - blocks.length} of ${begun} blocks are malformed (labels differ, or the body is not base64 lines)`;
+    throw new CryptoError('invalid-encoding', `PEM: ${problem} (RFC 7468 §2)`);
   }
   return blocks;
 }
@@ -39,9 +41,7 @@ export function pemDecode(text: string, label: string): Uint8Array {
   return blocks[0].der;
 }
 
-/** One PEM block with 64-character lines. */
+/** One PEM block with 64-character lines, ending in a newline. */
 export function pemEncode(label: string, der: Uint8Array): string {
-  const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
-  const lines = base64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+  return `${PemConverter.encode(der, label)}\n`;
 }

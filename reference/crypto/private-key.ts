@@ -1,27 +1,21 @@
 /**
  * Private keys: a `PrivateKey` from PKCS#8 (DER or PEM), SEC1 "EC PRIVATE KEY" PEM, a raw EC
- * scalar or Ed25519 seed, or freshly generated; key types as in public-key.ts.
+ * scalar or Ed25519 seed, or freshly generated; key types as in public-key.ts. The ASN.1 is
+ * @peculiar/asn1-asym-key's, -ecc's and -rsa's, read as strict DER through asn1.ts.
  *
  * A `PrivateKey` keeps its secret in a module-private WeakMap: printing, `JSON.stringify`,
  * `util.inspect` or an ava diff of the object shows the algorithm and public key only.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import {
-  DER_TAG,
-  bytesEqual,
-  derBitString,
-  derEncode,
-  derUnsigned,
-  expectTag,
-  hexToBytes,
-  readDer,
-  readDerBitStringBytes,
-  readDerChildren,
-  readDerUnsigned,
-} from './der.ts';
+import { equalBytes } from '@noble/curves/utils.js';
+import { OneAsymmetricKey, Version } from '@peculiar/asn1-asym-key';
+import { ECPrivateKey } from '@peculiar/asn1-ecc';
+import { RSAPrivateKey, RSAPublicKey } from '@peculiar/asn1-rsa';
+import { OctetString } from '@peculiar/asn1-schema';
+import { _decodeDer, _encodeDer, _unsignedInteger } from './asn1.ts';
 import { CryptoError, requireBytes } from './errors.ts';
 import { pemDecode, pemEncode } from './pem.ts';
-import { type KeyAlgorithm, PublicKey, _EC_CURVES, _algorithmIdentifier, _ecCurve } from './public-key.ts';
+import { type KeyAlgorithm, PublicKey, _EC_CURVES, _algorithmIdentifier, _ecCurve, _keyAlgorithmOf } from './public-key.ts';
 import { type RandomSource, systemRandom } from './random.ts';
 
 /** The secret behind a `PrivateKey`: an EC scalar, an Ed25519 seed, or the RSA PKCS#8 DER. */
@@ -57,37 +51,26 @@ export class PrivateKey {
   static fromPkcs8(der: Uint8Array): PrivateKey {
     requireBytes('PrivateKey.fromPkcs8', 'der', der);
     const what = 'PKCS#8';
-    const fields = readDerChildren(readDer(der, DER_TAG.SEQUENCE, what), what);
-    if (fields.length < 3) {
-      throw new CryptoError('invalid-encoding', `${what}: expected SEQUENCE { version, algorithm, privateKey, ... }`);
+    const info = _decodeDer(der, OneAsymmetricKey, what);
+    if (info.version !== Version.v1 && info.version !== Version.v2) {
+      throw new CryptoError('invalid-encoding', `${what}: version must be 0 or 1 (RFC 5958 §2)`);
     }
-    const version = readDerUnsigned(fields[0], `${what}.version`);
-    if (version > 1n) throw new CryptoError('invalid-encoding', `${what}: version must be 0 or 1`);
-    expectTag(fields[2], DER_TAG.OCTET_STRING, `${what}.privateKey`);
-    const inner = fields[2].content;
-    const algorithm = (['P-256', 'P-384', 'Ed25519', 'RSA'] as const).find((a) =>
-      bytesEqual(fields[1].encoded, _algorithmIdentifier(a)),
-    );
+    if (info.publicKey !== undefined && info.version !== Version.v2) {
+      throw new CryptoError('invalid-encoding', `${what}: a publicKey needs version 1 (v2, RFC 5958 §2)`);
+    }
+    const algorithm = _keyAlgorithmOf(info.privateKeyAlgorithm);
     if (algorithm === undefined) {
       const problem = 'key algorithm is not P-256, P-384 (named curve), Ed25519 or rsaEncryption';
       throw new CryptoError('unsupported-algorithm', `${what}: ${problem}`);
     }
-    // Optional trailing fields: attributes [0], then (version 1 only) publicKey [1] IMPLICIT BIT STRING.
-    let embeddedPublic: Uint8Array | undefined;
-    for (const field of fields.slice(3)) {
-      if (field.tag === 0x81 && version === 1n && embeddedPublic === undefined) {
-        embeddedPublic = readDerBitStringBytes({ ...field, tag: DER_TAG.BIT_STRING }, `${what}.publicKey`);
-      } else if (field.tag !== DER_TAG.CONTEXT_0 || embeddedPublic !== undefined) {
-        throw new CryptoError('invalid-encoding', `${what}: unexpected field with tag 0x${field.tag.toString(16)}`);
-      }
-    }
+    const inner = new Uint8Array(info.privateKey);
     const key =
       algorithm === 'Ed25519'
-        ? PrivateKey.fromEd25519Seed(readDer(inner, DER_TAG.OCTET_STRING, `${what} CurvePrivateKey`).content)
+        ? PrivateKey.fromEd25519Seed(new Uint8Array(_decodeDer(inner, OctetString, `${what} CurvePrivateKey`).buffer))
         : algorithm === 'RSA'
           ? PrivateKey.fromRsa(der.slice(), inner)
           : PrivateKey.fromEcPrivateKey(inner, algorithm);
-    if (embeddedPublic !== undefined && !bytesEqual(embeddedPublic, key.publicKey.raw)) {
+    if (info.publicKey !== undefined && !equalBytes(new Uint8Array(info.publicKey), key.publicKey.raw)) {
       throw new CryptoError('invalid-private-key', `${what}: the embedded public key does not match the private key`);
     }
     return key;
@@ -128,30 +111,19 @@ export class PrivateKey {
   /** ECPrivateKey (RFC 5915 §3); `algorithm` comes from PKCS#8, or else from the [0] parameters. */
   private static fromEcPrivateKey(der: Uint8Array, algorithm: 'P-256' | 'P-384' | undefined): PrivateKey {
     const what = 'ECPrivateKey';
-    const fields = readDerChildren(readDer(der, DER_TAG.SEQUENCE, what), what);
-    if (fields.length < 2 || readDerUnsigned(fields[0], `${what}.version`) !== 1n) {
-      throw new CryptoError('invalid-encoding', `${what}: expected SEQUENCE { version 1, privateKey, ... }`);
-    }
-    expectTag(fields[1], DER_TAG.OCTET_STRING, `${what}.privateKey`);
+    const ec = _decodeDer(der, ECPrivateKey, what);
+    if (ec.version !== 1) throw new CryptoError('invalid-encoding', `${what}: version must be 1 (RFC 5915 §3)`);
     let curve = algorithm;
-    let embeddedPublic: Uint8Array | undefined;
-    for (const field of fields.slice(2)) {
-      if (field.tag === DER_TAG.CONTEXT_0) {
-        const named = _EC_CURVES.find((c) => bytesEqual(field.content, hexToBytes(c.curveOid)));
-        if (named === undefined || (curve !== undefined && named.algorithm !== curve)) {
-          throw new CryptoError('unsupported-algorithm', `${what}: parameters must name the key's curve, P-256 or P-384`);
-        }
-        curve = named.algorithm;
-      } else if (field.tag === DER_TAG.CONTEXT_1) {
-        const bitString = readDer(field.content, DER_TAG.BIT_STRING, `${what}.publicKey`);
-        embeddedPublic = readDerBitStringBytes(bitString, `${what}.publicKey`);
-      } else {
-        throw new CryptoError('invalid-encoding', `${what}: unexpected field with tag 0x${field.tag.toString(16)}`);
+    if (ec.parameters !== undefined) {
+      const named = _EC_CURVES.find((c) => c.curveOid === ec.parameters?.namedCurve);
+      if (named === undefined || (curve !== undefined && named.algorithm !== curve)) {
+        throw new CryptoError('unsupported-algorithm', `${what}: parameters must name the key's curve, P-256 or P-384`);
       }
+      curve = named.algorithm;
     }
     if (curve === undefined) throw new CryptoError('invalid-encoding', `${what}: the curve is not named`);
     const info = _ecCurve(curve);
-    const d = fields[1].content;
+    const d = new Uint8Array(ec.privateKey.buffer);
     // RFC 5915 fixes the length at ceiling(log2(n)/8); a shorter string is read as left-padded.
     if (d.length > info.fieldLength) {
       const problem = `private scalar has ${d.length} bytes, expected ${info.fieldLength}`;
@@ -161,7 +133,7 @@ export class PrivateKey {
     scalar.set(d, info.fieldLength - d.length);
     const key = PrivateKey.fromEcScalar(curve, scalar);
     scalar.fill(0);
-    if (embeddedPublic !== undefined && !bytesEqual(embeddedPublic, key.publicKey.raw)) {
+    if (ec.publicKey !== undefined && !equalBytes(new Uint8Array(ec.publicKey), key.publicKey.raw)) {
       throw new CryptoError('invalid-private-key', `${what}: the embedded public key does not match the private key`);
     }
     return key;
@@ -169,14 +141,25 @@ export class PrivateKey {
 
   private static fromRsa(pkcs8: Uint8Array, inner: Uint8Array): PrivateKey {
     const what = 'RSAPrivateKey';
-    const fields = readDerChildren(readDer(inner, DER_TAG.SEQUENCE, what), what);
-    if (fields.length !== 9 || readDerUnsigned(fields[0], `${what}.version`) !== 0n) {
-      throw new CryptoError('invalid-encoding', `${what}: expected a two-prime key, version 0, with 8 integers`);
+    const rsa = _decodeDer(inner, RSAPrivateKey, what);
+    if (rsa.version !== 0 || rsa.otherPrimeInfos !== undefined) {
+      throw new CryptoError('invalid-encoding', `${what}: expected a two-prime key, version 0 (RFC 8017 A.1.2)`);
     }
-    const ints = fields.slice(1).map((f, i) => readDerUnsigned(f, `${what} integer ${i + 1}`));
-    const [n, e, , p, q] = ints;
+    const integers = [
+      ['modulus', rsa.modulus],
+      ['publicExponent', rsa.publicExponent],
+      ['privateExponent', rsa.privateExponent],
+      ['prime1', rsa.prime1],
+      ['prime2', rsa.prime2],
+      ['exponent1', rsa.exponent1],
+      ['exponent2', rsa.exponent2],
+      ['coefficient', rsa.coefficient],
+    ] as const;
+    const [n, , , p, q] = integers.map(([name, content]) => _unsignedInteger(content, `${what}.${name}`));
     if (p * q !== n) throw new CryptoError('invalid-private-key', `${what}: the primes do not multiply to the modulus`);
-    const publicKey = PublicKey.fromRsaPublicKey(derEncode(DER_TAG.SEQUENCE, derUnsigned(n), derUnsigned(e)));
+    const publicKey = PublicKey.fromRsaPublicKey(
+      _encodeDer(new RSAPublicKey({ modulus: rsa.modulus, publicExponent: rsa.publicExponent })),
+    );
     return new PrivateKey(publicKey, { kind: 'rsa', pkcs8 });
   }
 
@@ -212,24 +195,23 @@ export class PrivateKey {
   /** PKCS#8 DER (a copy: the caller may wipe it). EC keys carry their public key (RFC 5915). */
   exportPkcs8(): Uint8Array {
     const secret = _secretOf(this);
-    const version = derUnsigned(0n);
-    const algId = _algorithmIdentifier(this.algorithm);
-    switch (secret.kind) {
-      case 'rsa':
-        return secret.pkcs8.slice();
-      case 'ed25519':
-        const curvePrivateKey = derEncode(DER_TAG.OCTET_STRING, secret.seed);
-        return derEncode(DER_TAG.SEQUENCE, version, algId, derEncode(DER_TAG.OCTET_STRING, curvePrivateKey));
-      case 'ec': {
-        const ecPrivateKey = derEncode(
-          DER_TAG.SEQUENCE,
-          derUnsigned(1n),
-          derEncode(DER_TAG.OCTET_STRING, secret.scalar),
-          derEncode(DER_TAG.CONTEXT_1, derBitString(this.publicKey.raw)),
-        );
-        return derEncode(DER_TAG.SEQUENCE, version, algId, derEncode(DER_TAG.OCTET_STRING, ecPrivateKey));
-      }
-    }
+    if (secret.kind === 'rsa') return secret.pkcs8.slice();
+    const privateKey =
+      secret.kind === 'ed25519'
+        ? _encodeDer(new OctetString(secret.seed)) // CurvePrivateKey (RFC 8410 §7)
+        : _encodeDer(
+            new ECPrivateKey({
+              version: 1,
+              privateKey: new OctetString(secret.scalar),
+              publicKey: this.publicKey.raw.slice().buffer,
+            }),
+          );
+    const info = Object.assign(new OneAsymmetricKey(), {
+      version: Version.v1,
+      privateKeyAlgorithm: _algorithmIdentifier(this.algorithm),
+      privateKey: privateKey.buffer,
+    });
+    return _encodeDer(info);
   }
 
   /** "PRIVATE KEY" PEM (PKCS#8). */

@@ -1,68 +1,41 @@
 /**
  * Public keys: a `PublicKey` from SubjectPublicKeyInfo (DER or PEM; from a certificate via
- * `parseCertificate` in x509.ts) or from its raw form.
+ * `parseCertificate` in x509.ts) or from its raw form. The ASN.1 is @peculiar/asn1-x509's, -ecc's and
+ * -rsa's (through asn1.ts); the curve arithmetic is @noble/curves'.
  *
  * Key types: ECDSA on P-256 and P-384 (named curves only, RFC 5480; explicit curve parameters are
  * refused, as RFC 5480 §2.1.1 allows and TLS needs nothing else), Ed25519 (RFC 8410) and RSA with
  * rsaEncryption keys (RFC 8017, used by the rsa_pkcs1_* and rsa_pss_rsae_* schemes).
  *
- * EC and Ed25519 SPKIs are checked byte for byte against their one DER form: a fixed prefix then
- * the key. So a BER variant, a compressed point or extra parameters are refused.
+ * A key has one DER form, and `fromSpki` accepts only that: the SPKI is rebuilt from the key and
+ * compared byte for byte. So a BER variant, a compressed point or extra parameters are refused.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
-import {
-  DER_TAG,
-  bytesEqual,
-  concatBytes,
-  derBitString,
-  derEncode,
-  derUnsigned,
-  expectTag,
-  hexToBytes,
-  readDer,
-  readDerBitStringBytes,
-  readDerChildren,
-  readDerUnsigned,
-} from './der.ts';
+import { bitLen, equalBytes } from '@noble/curves/utils.js';
+import { ECParameters, id_ecPublicKey, id_secp256r1, id_secp384r1 } from '@peculiar/asn1-ecc';
+import { RSAPublicKey, id_rsaEncryption } from '@peculiar/asn1-rsa';
+import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { _decodeDer, _encodeDer, _unsignedInteger } from './asn1.ts';
 import { CryptoError, requireBytes } from './errors.ts';
 import { pemDecode, pemEncode } from './pem.ts';
 
 export type KeyAlgorithm = 'P-256' | 'P-384' | 'Ed25519' | 'RSA';
 
-const OID = {
-  ecPublicKey: '06072a8648ce3d0201',
-  prime256v1: '06082a8648ce3d030107',
-  secp384r1: '06052b81040022',
-  ed25519: '06032b6570',
-  rsaEncryption: '06092a864886f70d010101',
-} as const;
+/** id-Ed25519 (RFC 8410 §3). */
+const ID_ED25519 = '1.3.101.112';
 
 export interface EcCurveInfo {
   readonly algorithm: 'P-256' | 'P-384';
   readonly curve: typeof p256;
+  /** The namedCurve OID (RFC 5480 §2.1.1.1). */
   readonly curveOid: string;
   readonly fieldLength: number;
 }
 export const _EC_CURVES: readonly EcCurveInfo[] = [
-  { algorithm: 'P-256', curve: p256, curveOid: OID.prime256v1, fieldLength: 32 },
-  { algorithm: 'P-384', curve: p384, curveOid: OID.secp384r1, fieldLength: 48 },
+  { algorithm: 'P-256', curve: p256, curveOid: id_secp256r1, fieldLength: 32 },
+  { algorithm: 'P-384', curve: p384, curveOid: id_secp384r1, fieldLength: 48 },
 ];
-
-/** AlgorithmIdentifier DER for each key type (RFC 5480 §2.1.1, RFC 8410 §3, RFC 8017 A.1). */
-export function _algorithmIdentifier(algorithm: KeyAlgorithm): Uint8Array {
-  switch (algorithm) {
-    case 'P-256':
-    case 'P-384': {
-      const info = _ecCurve(algorithm);
-      return derEncode(DER_TAG.SEQUENCE, hexToBytes(OID.ecPublicKey), hexToBytes(info.curveOid));
-    }
-    case 'Ed25519':
-      return derEncode(DER_TAG.SEQUENCE, hexToBytes(OID.ed25519));
-    case 'RSA':
-      return derEncode(DER_TAG.SEQUENCE, hexToBytes(OID.rsaEncryption), Uint8Array.of(DER_TAG.NULL, 0));
-  }
-}
 
 export function _ecCurve(algorithm: 'P-256' | 'P-384'): EcCurveInfo {
   const info = _EC_CURVES.find((c) => c.algorithm === algorithm);
@@ -70,10 +43,30 @@ export function _ecCurve(algorithm: 'P-256' | 'P-384'): EcCurveInfo {
   return info;
 }
 
-function spkiPrefix(algorithm: 'P-256' | 'P-384' | 'Ed25519'): Uint8Array {
-  const keyLength = algorithm === 'Ed25519' ? 32 : 1 + 2 * _ecCurve(algorithm).fieldLength;
-  const full = derEncode(DER_TAG.SEQUENCE, _algorithmIdentifier(algorithm), derBitString(new Uint8Array(keyLength)));
-  return full.subarray(0, full.length - keyLength);
+/** The AlgorithmIdentifier of each key type (RFC 5480 §2.1.1, RFC 8410 §3, RFC 8017 A.1). */
+export function _algorithmIdentifier(algorithm: KeyAlgorithm): AlgorithmIdentifier {
+  switch (algorithm) {
+    case 'P-256':
+    case 'P-384': {
+      const namedCurve = _encodeDer(new ECParameters({ namedCurve: _ecCurve(algorithm).curveOid }));
+      return new AlgorithmIdentifier({ algorithm: id_ecPublicKey, parameters: namedCurve.buffer });
+    }
+    case 'Ed25519':
+      return new AlgorithmIdentifier({ algorithm: ID_ED25519 }); // parameters absent (RFC 8410 §3)
+    case 'RSA':
+      return new AlgorithmIdentifier({ algorithm: id_rsaEncryption, parameters: null }); // NULL
+  }
+}
+
+/** The key type whose AlgorithmIdentifier is exactly `algorithm`, if any. */
+export function _keyAlgorithmOf(algorithm: AlgorithmIdentifier): KeyAlgorithm | undefined {
+  const der = _encodeDer(algorithm);
+  return (['P-256', 'P-384', 'Ed25519', 'RSA'] as const).find((a) => equalBytes(der, _encodeDer(_algorithmIdentifier(a))));
+}
+
+function encodeSpki(algorithm: KeyAlgorithm, raw: Uint8Array): Uint8Array {
+  const spki = new SubjectPublicKeyInfo({ algorithm: _algorithmIdentifier(algorithm), subjectPublicKey: raw.slice().buffer });
+  return _encodeDer(spki);
 }
 
 /** A public key. `raw` is the uncompressed point, the 32-byte Ed25519 key, or the RSAPublicKey DER. */
@@ -85,45 +78,30 @@ export class PublicKey {
   /** Key size in bits: 256, 384, 255 for Ed25519, the modulus length for RSA. */
   readonly bits: number;
 
-  private constructor(algorithm: KeyAlgorithm, spki: Uint8Array, raw: Uint8Array, bits: number) {
+  private constructor(algorithm: KeyAlgorithm, raw: Uint8Array, bits: number) {
     this.algorithm = algorithm;
-    this.spki = spki;
-    this.raw = raw;
+    this.spki = encodeSpki(algorithm, raw);
+    this.raw = raw.slice();
     this.bits = bits;
   }
 
   /** From SubjectPublicKeyInfo DER (RFC 5280 §4.1.2.7). */
   static fromSpki(der: Uint8Array): PublicKey {
     requireBytes('PublicKey.fromSpki', 'der', der);
-    const spki = der.slice();
-    for (const algorithm of ['P-256', 'P-384', 'Ed25519'] as const) {
-      const prefix = spkiPrefix(algorithm);
-      const keyLength = algorithm === 'Ed25519' ? 32 : 1 + 2 * _ecCurve(algorithm).fieldLength;
-      if (spki.length === prefix.length + keyLength && bytesEqual(spki.subarray(0, prefix.length), prefix)) {
-        return PublicKey.fromRaw(algorithm, spki.subarray(prefix.length));
-      }
+    const spki = _decodeDer(der, SubjectPublicKeyInfo, 'SubjectPublicKeyInfo');
+    const algorithm = _keyAlgorithmOf(spki.algorithm);
+    if (algorithm === undefined) {
+      throw new CryptoError(
+        'unsupported-algorithm',
+        'SubjectPublicKeyInfo: the algorithm is not P-256 or P-384 (as a named curve), Ed25519 or rsaEncryption',
+      );
     }
-    const outer = readDer(spki, DER_TAG.SEQUENCE, 'SubjectPublicKeyInfo');
-    const [algId, key, ...rest] = readDerChildren(outer, 'SubjectPublicKeyInfo');
-    if (algId === undefined || key === undefined || rest.length > 0) {
-      throw new CryptoError('invalid-encoding', 'SubjectPublicKeyInfo: expected SEQUENCE { algorithm, subjectPublicKey }');
+    const raw = new Uint8Array(spki.subjectPublicKey);
+    const key = algorithm === 'RSA' ? PublicKey.fromRsaPublicKey(raw) : PublicKey.fromRaw(algorithm, raw);
+    if (!equalBytes(key.spki, der)) {
+      throw new CryptoError('invalid-encoding', `SubjectPublicKeyInfo: not the DER form of a ${algorithm} key`);
     }
-    if (bytesEqual(algId.encoded, _algorithmIdentifier('RSA'))) {
-      return PublicKey.fromRsaPublicKey(readDerBitStringBytes(key, 'SubjectPublicKeyInfo.subjectPublicKey'));
-    }
-    const known = (['P-256', 'P-384', 'Ed25519'] as const).find((a) => bytesEqual(algId.encoded, _algorithmIdentifier(a)));
-    if (known !== undefined) {
-      // The prefix did not match, so the key has the wrong length: for EC, typically compressed.
-      const raw = readDerBitStringBytes(key, 'SubjectPublicKeyInfo.subjectPublicKey');
-      const expected = known === 'Ed25519' ? 'a 32-byte key' : 'an uncompressed point';
-      const problem = `public key of ${raw.length} bytes is not ${expected} (RFC 8422 §5.1.2, RFC 8410 §4)`;
-      throw new CryptoError('invalid-public-key', `${known}: ${problem}`);
-    }
-    expectTag(algId, DER_TAG.SEQUENCE, 'SubjectPublicKeyInfo.algorithm');
-    throw new CryptoError(
-      'unsupported-algorithm',
-      'SubjectPublicKeyInfo: the algorithm is not P-256 or P-384 (as a named curve), Ed25519 or rsaEncryption',
-    );
+    return key;
   }
 
   /** From a "PUBLIC KEY" PEM block. */
@@ -136,39 +114,40 @@ export class PublicKey {
     requireBytes('PublicKey.fromRaw', 'raw', raw);
     if (algorithm === 'Ed25519') {
       if (raw.length !== 32) {
-        throw new CryptoError('invalid-public-key', `Ed25519: public key has ${raw.length} bytes, expected 32`);
+        throw new CryptoError('invalid-public-key', `Ed25519: public key has ${raw.length} bytes, expected 32 (RFC 8410 §4)`);
       }
       try {
         ed25519.Point.fromBytes(raw); // RFC 8032 §5.1.3: a canonical encoding of a curve point
       } catch {
         throw new CryptoError('invalid-public-key', 'Ed25519: public key is not a point on the curve (RFC 8032 §5.1.3)');
       }
-      return new PublicKey('Ed25519', concatBytes(spkiPrefix(algorithm), raw), raw.slice(), 255);
+      return new PublicKey('Ed25519', raw, 255);
     }
     const info = _ecCurve(algorithm);
     if (raw.length !== 1 + 2 * info.fieldLength || raw[0] !== 0x04) {
       const length = 1 + 2 * info.fieldLength;
-      throw new CryptoError('invalid-public-key', `${algorithm}: public key must be an uncompressed point of ${length} bytes`);
+      const problem = `public key must be an uncompressed point of ${length} bytes (RFC 8422 §5.1.2)`;
+      throw new CryptoError('invalid-public-key', `${algorithm}: ${problem}`);
     }
     try {
       info.curve.Point.fromBytes(raw);
     } catch {
       throw new CryptoError('invalid-public-key', `${algorithm}: public key is not a point on the curve (SEC 1 §3.2.2)`);
     }
-    return new PublicKey(algorithm, concatBytes(spkiPrefix(algorithm), raw), raw.slice(), info.fieldLength * 8);
+    return new PublicKey(algorithm, raw, info.fieldLength * 8);
   }
 
   /** From an RSAPublicKey DER, SEQUENCE { modulus, publicExponent } (RFC 8017 A.1.1). */
   static fromRsaPublicKey(der: Uint8Array): PublicKey {
     const { modulus, exponent } = readRsaPublicKey(der);
-    const bits = modulus.toString(2).length;
-    if (bits < 1024) throw new CryptoError('invalid-public-key', `RSA: modulus of ${bits} bits is below the 1024 we accept`);
+    const bits = bitLen(modulus);
+    if (bits < 1024) {
+      throw new CryptoError('invalid-public-key', `RSA: modulus of ${bits} bits is below the 1024 we accept`);
+    }
     if (exponent < 3n || exponent % 2n === 0n) {
       throw new CryptoError('invalid-public-key', 'RSA: public exponent must be odd and at least 3');
     }
-    const raw = derEncode(DER_TAG.SEQUENCE, derUnsigned(modulus), derUnsigned(exponent));
-    const spki = derEncode(DER_TAG.SEQUENCE, _algorithmIdentifier('RSA'), derBitString(raw));
-    return new PublicKey('RSA', spki, raw, bits);
+    return new PublicKey('RSA', der, bits);
   }
 
   /** "PUBLIC KEY" PEM. */
@@ -177,17 +156,15 @@ export class PublicKey {
   }
 
   equals(other: PublicKey): boolean {
-    return bytesEqual(this.spki, other.spki);
+    return equalBytes(this.spki, other.spki);
   }
 }
 
 function readRsaPublicKey(der: Uint8Array): { modulus: bigint; exponent: bigint } {
-  const what = 'RSAPublicKey';
-  const fields = readDerChildren(readDer(der, DER_TAG.SEQUENCE, what), what);
-  if (fields.length !== 2) throw new CryptoError('invalid-encoding', `${what}: expected SEQUENCE { modulus, publicExponent }`);
+  const key = _decodeDer(der, RSAPublicKey, 'RSAPublicKey');
   return {
-    modulus: readDerUnsigned(fields[0], `${what}.modulus`),
-    exponent: readDerUnsigned(fields[1], `${what}.publicExponent`),
+    modulus: _unsignedInteger(key.modulus, 'RSAPublicKey.modulus'),
+    exponent: _unsignedInteger(key.publicExponent, 'RSAPublicKey.publicExponent'),
   };
 }
 

@@ -22,16 +22,8 @@ import type { webcrypto } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import {
-  DER_TAG,
-  bigintToBytes,
-  bytesToBigint,
-  derEncode,
-  derUnsigned,
-  readDer,
-  readDerChildren,
-  readDerUnsigned,
-} from './der.ts';
+import { DER } from '@noble/curves/abstract/weierstrass.js';
+import { hexToBytes } from '@noble/curves/utils.js';
 import { CryptoError, requireBytes } from './errors.ts';
 import { type PrivateKey, _secretOf } from './private-key.ts';
 import type { KeyAlgorithm, PublicKey } from './public-key.ts';
@@ -163,11 +155,8 @@ export async function signWithAlgorithm(
   switch (algorithm.kind) {
     case 'ecdsa': {
       if (secret.kind !== 'ec') break;
-      const curve = ecCurve(key.algorithm);
       const hashed = digest(algorithm.hash, message);
-      const compact = curve.curve.sign(hashed, secret.scalar, { prehash: false, lowS: true, format: 'compact' });
-      const half = compact.length / 2;
-      return encodeEcdsaSignature(bytesToBigint(compact.subarray(0, half)), bytesToBigint(compact.subarray(half)));
+      return ecCurve(key.algorithm).curve.sign(hashed, secret.scalar, { prehash: false, lowS: true, format: 'der' });
     }
     case 'ed25519':
       if (secret.kind !== 'ed25519') break;
@@ -262,32 +251,38 @@ function ecCurve(name: KeyAlgorithm): (typeof EC)[EcCurveName] {
   return EC[name];
 }
 
-/** DER `SEQUENCE { r INTEGER, s INTEGER }` (RFC 8422 §5.4, SEC 1 C.5). */
+/**
+ * DER `SEQUENCE { r INTEGER, s INTEGER }` (RFC 8422 §5.4, SEC 1 C.5), by @noble/curves' DER codec.
+ * Any non-negative r and s are written, in range or not, so that tests and probes can forge
+ * signatures; `decodeEcdsaSignature` is the strict direction.
+ */
 export function encodeEcdsaSignature(r: bigint, s: bigint): Uint8Array {
-  return derEncode(DER_TAG.SEQUENCE, derUnsigned(r), derUnsigned(s));
+  if (r < 0n || s < 0n) throw new CryptoError('invalid-argument', 'encodeEcdsaSignature: r and s must not be negative');
+  return hexToBytes(DER.hexFromSig({ r, s }));
 }
 
-/** Reads a DER ECDSA signature for `curve`: canonical DER only, 1 <= r, s < n. */
+/**
+ * Reads a DER ECDSA signature for `curve` with @noble/curves: canonical DER only (no BER lengths,
+ * no padded or negative INTEGERs, no trailing bytes), 1 <= r, s < n.
+ */
 export function decodeEcdsaSignature(der: Uint8Array, curve: EcCurveName): { r: bigint; s: bigint } {
-  requireBytes('decodeEcdsaSignature', 'der', der);
-  const what = 'ECDSA signature';
-  const fields = readDerChildren(readDer(der, DER_TAG.SEQUENCE, what), what);
-  if (fields.length !== 2) throw new CryptoError('invalid-encoding', `${what}: expected SEQUENCE { r INTEGER, s INTEGER }`);
-  const r = readDerUnsigned(fields[0], `${what}.r`);
-  const s = readDerUnsigned(fields[1], `${what}.s`);
-  const n = ecCurve(curve).curve.Point.Fn.ORDER;
-  if (r < 1n || r >= n || s < 1n || s >= n) throw new CryptoError('invalid-encoding', `${what}: r and s must be in [1, n-1]`);
+  const { r, s } = readDerSignature(der, curve);
   return { r, s };
 }
 
 /** DER to IEEE P1363 `r || s` (fixed length; WebCrypto's ECDSA form). */
 export function ecdsaDerToP1363(der: Uint8Array, curve: EcCurveName): Uint8Array {
-  const { r, s } = decodeEcdsaSignature(der, curve);
-  const length = ecCurve(curve).length;
-  const out = new Uint8Array(2 * length);
-  out.set(bigintToBytes(r, length), 0);
-  out.set(bigintToBytes(s, length), length);
-  return out;
+  return readDerSignature(der, curve).toBytes('compact');
+}
+
+function readDerSignature(der: Uint8Array, curve: EcCurveName): ReturnType<typeof p256.Signature.fromBytes> {
+  requireBytes('decodeEcdsaSignature', 'der', der);
+  try {
+    return ecCurve(curve).curve.Signature.fromBytes(der, 'der');
+  } catch {
+    const problem = 'not a DER SEQUENCE { r INTEGER, s INTEGER } with r and s in [1, n-1]';
+    throw new CryptoError('invalid-encoding', `ECDSA signature: ${problem} (X.690 §10, SEC 1 §4.1.4)`);
+  }
 }
 
 /** IEEE P1363 `r || s` to DER; the input must be exactly twice the curve's scalar length. */
@@ -297,13 +292,11 @@ export function ecdsaP1363ToDer(signature: Uint8Array, curve: EcCurveName): Uint
   if (signature.length !== 2 * length) {
     throw new CryptoError('invalid-encoding', `ECDSA P1363 signature has ${signature.length} bytes, expected ${2 * length}`);
   }
-  const r = bytesToBigint(signature.subarray(0, length));
-  const s = bytesToBigint(signature.subarray(length));
-  const n = c.Point.Fn.ORDER;
-  if (r < 1n || r >= n || s < 1n || s >= n) {
+  try {
+    return c.Signature.fromBytes(signature, 'compact').toBytes('der'); // checks 1 <= r, s < n
+  } catch {
     throw new CryptoError('invalid-encoding', 'ECDSA signature: r and s must be in [1, n-1]');
   }
-  return encodeEcdsaSignature(r, s);
 }
 
 // ---- RSA over WebCrypto ----

@@ -2,21 +2,47 @@
  * Making X.509 v3 certificates (RFC 5280 §4.1) for tests and for the harness's throwaway CA:
  * `createCertificate` signs one certificate, `createTestPki` makes a CA and a leaf signed by it.
  *
- * Output is deterministic for ECDSA (RFC 6979 nonces) and Ed25519 keys: the default serial number
- * is derived from the subject's key and name, and the default validity is a fixed window, so no
- * clock is read. Extensions written: basicConstraints and keyUsage (critical), extKeyUsage
- * serverAuth+clientAuth on leaves, subjectAltName, subject/authority key identifiers (RFC 7093 §2
- * method 1: the leftmost 160 bits of SHA-256 of the public key bits).
+ * @peculiar/x509's `X509CertificateGenerator` (with the WebCrypto provider, for key identifier
+ * hashes) lays out the certificate (names, validity, extensions) around a placeholder signature;
+ * the tbsCertificate is then signed with our own `signWithAlgorithm` and the signature put in
+ * place. Signing with WebCrypto instead would make every ECDSA certificate different (random
+ * nonces): ours uses RFC 6979.
+ *
+ * So output is deterministic for ECDSA and Ed25519 keys: the default serial number is derived
+ * from the subject's key and name, and the default validity is a fixed window, so no clock is
+ * read. Extensions written: basicConstraints and keyUsage (critical), extKeyUsage
+ * serverAuth+clientAuth on leaves, subjectAltName, subject/authority key identifiers (RFC 5280
+ * §4.2.1.2 method 1, the library's: SHA-1 of the public key bits; the authority key identifier is
+ * the issuer certificate's subject key identifier when it has one).
  */
+import 'reflect-metadata';
+import type { webcrypto } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { DER_TAG, bytesToBigint, concatBytes, derBitString, derEncode, derUnsigned, hexToBytes } from './der.ts';
+import { bytesToNumberBE, concatBytes } from '@noble/curves/utils.js';
+import { Certificate as AsnCertificate, Name as AsnName } from '@peculiar/asn1-x509';
+import {
+  AuthorityKeyIdentifierExtension,
+  BasicConstraintsExtension,
+  ExtendedKeyUsage,
+  ExtendedKeyUsageExtension,
+  type Extension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  Name,
+  SubjectAlternativeNameExtension,
+  SubjectKeyIdentifierExtension,
+  X509Certificate,
+  X509CertificateGenerator,
+  PublicKey as X509PublicKey,
+} from '@peculiar/x509';
+import { _decodeDer, _encodeDer } from './asn1.ts';
 import { CryptoError } from './errors.ts';
 import { PrivateKey } from './private-key.ts';
 import type { KeyAlgorithm, PublicKey } from './public-key.ts';
 import type { RandomSource } from './random.ts';
-import { type SignatureAlgorithm, type SignatureHash, signWithAlgorithm } from './signature.ts';
-import { type Certificate, parseCertificate } from './x509.ts';
-import { encodeName, encodeOid, encodeTime } from './x509-names.ts';
+import { type SignatureAlgorithm, signWithAlgorithm } from './signature.ts';
+import { type Certificate, _EXTRA_NAMES, parseCertificate } from './x509.ts';
 
 export interface CertificateRequest {
   /** RFC 4514 form, e.g. "CN=leaf, O=dtlsprobe". */
@@ -49,65 +75,62 @@ export interface KeyAndCertificate {
 export const DEFAULT_NOT_BEFORE = new Date(Date.UTC(2020, 0, 1));
 export const DEFAULT_NOT_AFTER = new Date(Date.UTC(2049, 11, 31, 23, 59, 59));
 
-const EXT = {
-  subjectKeyIdentifier: '2.5.29.14',
-  keyUsage: '2.5.29.15',
-  subjectAltName: '2.5.29.17',
-  basicConstraints: '2.5.29.19',
-  authorityKeyIdentifier: '2.5.29.35',
-  extKeyUsage: '2.5.29.37',
-} as const;
-
 /** Signs a certificate for `request` with `signer`. */
 export async function createCertificate(request: CertificateRequest, signer: CertificateSigner): Promise<Certificate> {
-  const selfSigned = signer.certificate === undefined;
-  if (selfSigned && !signer.privateKey.publicKey.equals(request.publicKey)) {
+  if (signer.certificate === undefined && !signer.privateKey.publicKey.equals(request.publicKey)) {
     throw new CryptoError('invalid-argument', 'createCertificate: a self-signed certificate must be signed by its own key');
   }
   const algorithm = signer.signatureAlgorithm ?? defaultSignatureAlgorithm(signer.privateKey.algorithm);
-  const algorithmId = encodeSignatureAlgorithm(algorithm);
-  const subjectName = encodeName(request.subject);
-  const issuerName = signer.certificate === undefined ? subjectName : encodeName(signer.certificate.subject);
-  const issuerKey = signer.certificate?.publicKey ?? request.publicKey;
-  const derivedSerial = bytesToBigint(sha256(concatBytes(request.publicKey.spki, subjectName)).subarray(0, 16)) >> 1n;
+  const subject = encodeName(request.subject);
+  const issuerCertificate = signer.certificate === undefined ? undefined : new X509Certificate(signer.certificate.der);
+  const derivedSerial = bytesToNumberBE(sha256(concatBytes(request.publicKey.spki, subject.der)).subarray(0, 16)) >> 1n;
   const serial = request.serialNumber ?? derivedSerial;
   if (serial <= 0n) throw new CryptoError('invalid-argument', 'createCertificate: the serial number must be positive');
+  const serialHex = serial.toString(16);
 
-  const isCA = request.isCA ?? false;
-  const extensions = [
-    extension(EXT.basicConstraints, true, derEncode(DER_TAG.SEQUENCE, ...(isCA ? [Uint8Array.of(0x01, 0x01, 0xff)] : []))),
-    extension(EXT.keyUsage, true, keyUsage(isCA, request.publicKey.algorithm)),
-    extension(EXT.subjectKeyIdentifier, false, derEncode(DER_TAG.OCTET_STRING, keyIdentifier(request.publicKey))),
-    extension(EXT.authorityKeyIdentifier, false, derEncode(DER_TAG.SEQUENCE, derEncode(0x80, keyIdentifier(issuerKey)))),
-  ];
-  if (!isCA) {
-    const serverAuth = encodeOid('1.3.6.1.5.5.7.3.1');
-    const clientAuth = encodeOid('1.3.6.1.5.5.7.3.2');
-    extensions.push(extension(EXT.extKeyUsage, false, derEncode(DER_TAG.SEQUENCE, serverAuth, clientAuth)));
+  let draft: X509Certificate;
+  try {
+    const fields = {
+      serialNumber: serialHex.length % 2 === 0 ? serialHex : `0${serialHex}`,
+      subject: subject.name,
+      issuer: issuerCertificate?.subjectName ?? subject.name,
+      notBefore: checkTime(request.notBefore ?? DEFAULT_NOT_BEFORE),
+      notAfter: checkTime(request.notAfter ?? DEFAULT_NOT_AFTER),
+      publicKey: request.publicKey.spki,
+      extensions: await extensions(request, issuerCertificate),
+      signingAlgorithm: webCryptoAlgorithm(algorithm),
+      signature: new Uint8Array(64), // a placeholder, replaced below
+    };
+    draft = await X509CertificateGenerator.create(fields, globalThis.crypto);
+  } catch (e) {
+    if (e instanceof CryptoError) throw e;
+    throw new CryptoError('invalid-argument', 'createCertificate: the request has a value @peculiar/x509 cannot encode');
   }
-  const altNames = [
-    ...(request.dnsNames ?? []).map((name) => derEncode(0x82, new TextEncoder().encode(name))),
-    ...(request.ipAddresses ?? []).map((ip) => derEncode(0x87, parseIp(ip))),
-  ];
-  if (altNames.length > 0) extensions.push(extension(EXT.subjectAltName, false, derEncode(DER_TAG.SEQUENCE, ...altNames)));
+  const certificate = _decodeDer(new Uint8Array(draft.rawData), AsnCertificate, 'Certificate');
+  const tbs = _encodeDer(certificate.tbsCertificate);
+  certificate.signatureValue = (await signWithAlgorithm(algorithm, signer.privateKey, tbs)).slice().buffer;
+  return parseCertificate(_encodeDer(certificate));
+}
 
-  const tbs = derEncode(
-    DER_TAG.SEQUENCE,
-    derEncode(DER_TAG.CONTEXT_0, derUnsigned(2n)), // v3
-    derUnsigned(serial),
-    algorithmId,
-    issuerName,
-    derEncode(
-      DER_TAG.SEQUENCE,
-      encodeTime(request.notBefore ?? DEFAULT_NOT_BEFORE),
-      encodeTime(request.notAfter ?? DEFAULT_NOT_AFTER),
-    ),
-    subjectName,
-    request.publicKey.spki,
-    derEncode(0xa3, derEncode(DER_TAG.SEQUENCE, ...extensions)),
-  );
-  const signature = await signWithAlgorithm(algorithm, signer.privateKey, tbs);
-  return parseCertificate(derEncode(DER_TAG.SEQUENCE, tbs, algorithmId, derBitString(signature)));
+async function extensions(request: CertificateRequest, issuer: X509Certificate | undefined): Promise<Extension[]> {
+  const isCA = request.isCA ?? false;
+  const subjectKey = new X509PublicKey(request.publicKey.spki);
+  const authorityKeyId = issuer?.getExtension(SubjectKeyIdentifierExtension)?.keyId;
+  const list: Extension[] = [
+    new BasicConstraintsExtension(isCA, undefined, true),
+    new KeyUsagesExtension(keyUsage(isCA, request.publicKey.algorithm), true),
+    await SubjectKeyIdentifierExtension.create(subjectKey, false, globalThis.crypto),
+    authorityKeyId === undefined
+      ? await AuthorityKeyIdentifierExtension.create(issuer?.publicKey ?? subjectKey, false, globalThis.crypto)
+      : new AuthorityKeyIdentifierExtension(authorityKeyId),
+  ];
+  if (!isCA) list.push(new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth, ExtendedKeyUsage.clientAuth]));
+  const altNames = [
+    ...(request.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(request.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value: canonicalIp(value) })),
+  ];
+  if (altNames.length > 0) list.push(new SubjectAlternativeNameExtension(altNames));
+  return list;
 }
 
 /**
@@ -156,75 +179,61 @@ export function defaultSignatureAlgorithm(key: KeyAlgorithm): SignatureAlgorithm
   }
 }
 
-const HASH_OID: Readonly<Record<SignatureHash, string>> = {
-  'SHA-256': '2.16.840.1.101.3.4.2.1',
-  'SHA-384': '2.16.840.1.101.3.4.2.2',
-  'SHA-512': '2.16.840.1.101.3.4.2.3',
-};
-const HASH_INDEX: Readonly<Record<SignatureHash, number>> = { 'SHA-256': 2, 'SHA-384': 3, 'SHA-512': 4 };
-
-/** The AlgorithmIdentifier for a certificate signature (RFC 5758 §3.2, RFC 8410 §3, RFC 4055). */
-export function encodeSignatureAlgorithm(algorithm: SignatureAlgorithm): Uint8Array {
-  const NULL = Uint8Array.of(DER_TAG.NULL, 0);
+/** The WebCrypto form of `algorithm`, from which @peculiar/x509 writes the AlgorithmIdentifier. */
+function webCryptoAlgorithm(algorithm: SignatureAlgorithm): webcrypto.Algorithm & { hash?: string; saltLength?: number } {
   switch (algorithm.kind) {
     case 'ecdsa':
-      return derEncode(DER_TAG.SEQUENCE, encodeOid(`1.2.840.10045.4.3.${HASH_INDEX[algorithm.hash]}`));
+      return { name: 'ECDSA', hash: algorithm.hash };
     case 'ed25519':
-      return derEncode(DER_TAG.SEQUENCE, encodeOid('1.3.101.112'));
+      return { name: 'Ed25519' };
     case 'rsa-pkcs1':
-      return derEncode(DER_TAG.SEQUENCE, encodeOid(`1.2.840.113549.1.1.${9 + HASH_INDEX[algorithm.hash]}`), NULL);
-    case 'rsa-pss': {
-      const hashId = derEncode(DER_TAG.SEQUENCE, encodeOid(HASH_OID[algorithm.hash]), NULL);
-      const params = derEncode(
-        DER_TAG.SEQUENCE,
-        derEncode(0xa0, hashId),
-        derEncode(0xa1, derEncode(DER_TAG.SEQUENCE, encodeOid('1.2.840.113549.1.1.8'), hashId)),
-        derEncode(0xa2, derUnsigned(BigInt(algorithm.saltLength))),
-      );
-      return derEncode(DER_TAG.SEQUENCE, encodeOid('1.2.840.113549.1.1.10'), params);
-    }
+      return { name: 'RSASSA-PKCS1-v1_5', hash: algorithm.hash };
+    case 'rsa-pss':
+      return { name: 'RSA-PSS', hash: algorithm.hash, saltLength: algorithm.saltLength };
   }
 }
 
-function extension(oid: string, critical: boolean, value: Uint8Array): Uint8Array {
-  const flag = critical ? [Uint8Array.of(0x01, 0x01, 0xff)] : [];
-  return derEncode(DER_TAG.SEQUENCE, encodeOid(oid), ...flag, derEncode(DER_TAG.OCTET_STRING, value));
-}
-
-/** keyUsage BIT STRING (RFC 5280 §4.2.1.3), trailing zero bits dropped as DER requires. */
-function keyUsage(isCA: boolean, key: KeyAlgorithm): Uint8Array {
-  // digitalSignature(0), keyEncipherment(2) for RSA leaves (TLS 1.2 RSA key exchange), keyCertSign(5), cRLSign(6)
-  if (isCA) return hexToBytes('03020186');
-  return key === 'RSA' ? hexToBytes('030205a0') : hexToBytes('03020780');
-}
-
-function keyIdentifier(key: PublicKey): Uint8Array {
-  // `raw` is exactly the content of the SPKI's subjectPublicKey BIT STRING, for every key type.
-  return sha256(key.raw).subarray(0, 20);
-}
-
-/** IPv4 dotted quad or IPv6 text (with at most one "::") to 4 or 16 bytes. */
-export function parseIp(text: string): Uint8Array {
-  const bad = (): never => {
-    throw new CryptoError('invalid-argument', `not an IP address: ${text}`);
-  };
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
-    const parts = text.split('.').map(Number);
-    if (parts.some((p) => p > 255)) bad();
-    return Uint8Array.from(parts);
+/**
+ * An RFC 4514 string such as "CN=leaf, O=dtlsprobe" as a Name, parsed by @peculiar/x509 (which
+ * reads the RDNs in encoded order, so they are reversed here: RFC 4514 §2.1 writes the last first).
+ */
+function encodeName(text: string): { name: Name; der: Uint8Array } {
+  let rdns: AsnName;
+  try {
+    rdns = _decodeDer(new Uint8Array(new Name(text, _EXTRA_NAMES).toArrayBuffer()), AsnName, 'Name');
+  } catch {
+    throw new CryptoError('invalid-argument', `createCertificate: cannot read the name "${text}" (RFC 4514)`);
   }
-  const halves = text.split('::');
-  if (halves.length > 2) bad();
-  const groups = halves.map((h) => (h === '' ? [] : h.split(':')));
-  const missing = 8 - groups.reduce((n, g) => n + g.length, 0);
-  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) bad();
-  const all = halves.length === 1 ? groups[0] : [...groups[0], ...Array<string>(missing).fill('0'), ...groups[1]];
-  const out = new Uint8Array(16);
-  all.forEach((g, i) => {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) bad();
-    const v = parseInt(g, 16);
-    out[2 * i] = v >> 8;
-    out[2 * i + 1] = v & 0xff;
-  });
-  return out;
+  if (rdns.length === 0 && text.trim() !== '') {
+    throw new CryptoError('invalid-argument', `createCertificate: "${text}" holds no TYPE=value (RFC 4514)`);
+  }
+  const name = new Name(new AsnName([...rdns].reverse()));
+  return { name, der: new Uint8Array(name.toArrayBuffer()) };
+}
+
+/**
+ * Dotted IPv4 as it is, IPv6 in the canonical form of the WHATWG URL parser (RFC 5952 hex, no
+ * embedded IPv4): @peculiar/x509 reads only hex groups and would misread "::ffff:1.2.3.4".
+ */
+function canonicalIp(text: string): string {
+  if (isIPv4(text)) return text;
+  if (!isIPv6(text) || text.includes('%')) {
+    throw new CryptoError('invalid-argument', `createCertificate: not an IP address: ${text}`);
+  }
+  return new URL(`http://[${text}]`).hostname.slice(1, -1);
+}
+
+/** UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5): years 1950 to 9999. */
+function checkTime(date: Date): Date {
+  const year = date.getUTCFullYear();
+  if (!(year >= 1950 && year <= 9999)) {
+    throw new CryptoError('invalid-argument', `createCertificate: year ${year} is out of range`);
+  }
+  return date;
+}
+
+/** keyUsage (RFC 5280 §4.2.1.3); keyEncipherment for RSA leaves (TLS 1.2 RSA key exchange). */
+function keyUsage(isCA: boolean, key: KeyAlgorithm): KeyUsageFlags {
+  if (isCA) return KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign;
+  return key === 'RSA' ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment : KeyUsageFlags.digitalSignature;
 }
