@@ -1,0 +1,425 @@
+/**
+ * The sans-IO DTLS 1.2 endpoint (DESIGN.md): it does no I/O and reads no clock. It is fed
+ * datagrams and time, and asked for datagrams to send, events, and its next deadline:
+ *
+ *   endpoint.receive(datagram, now)   endpoint.handleTimeout(now)   endpoint.nextTimeout()
+ *   endpoint.pollTransmit()           endpoint.pollEvent()
+ *   endpoint.send(data)               endpoint.close()              endpoint.shutdown(read, write)
+ *
+ * It composes the record layer, the reassembler, the RFC 6347 §4.2.4 flight timer and the
+ * handshake states; each of those is its own module with its own tests.
+ */
+import { DtlsError, alertFor, toDtlsError } from './errors.ts';
+import { type EndpointConfig, type ResolvedConfig, resolveConfig } from './handshake/dtls12/config.ts';
+import { type FlightItem, type HandshakeAction, HandshakeContext, type Negotiated } from './handshake/dtls12/context.ts';
+import { startClient } from './handshake/dtls12/client.ts';
+import { type ChannelBindingType, channelBinding, exportKeyingMaterial } from './handshake/dtls12/exporter.ts';
+import { startServer, type ServerOptions } from './handshake/dtls12/server.ts';
+import type { HandshakeState } from './handshake/dtls12/state.ts';
+import { FlightTimer } from './handshake/flight-timer.ts';
+import { Reassembler } from './handshake/reassembly.ts';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './wire/enums.ts';
+import { readAlert } from './wire/alert.ts';
+import { DecodeError } from './wire/errors.ts';
+import { type HandshakeFragment, isWholeMessage, readHandshakeFragments } from './wire/handshake-header.ts';
+import { decode } from './wire/reader.ts';
+import { RecordLayer, type RecordLayerStats } from './record/record-layer.ts';
+import { CipherState, deriveKeys } from './record/cipher-state.ts';
+import { transmitFlight, transmitRecords } from './engine-flights.ts';
+
+export type EngineEvent =
+  | { readonly kind: 'handshake-complete'; readonly negotiated: Negotiated }
+  | { readonly kind: 'data'; readonly data: Uint8Array }
+  /** A warning alert, or the peer's close_notify (then `closed` follows). */
+  | { readonly kind: 'alert'; readonly from: 'peer' | 'us'; readonly level: number; readonly description: number }
+  /** The peer closed its sending side with close_notify. */
+  | { readonly kind: 'peer-closed' }
+  /** The connection failed: a fatal alert either way, or the retransmission budget ran out. */
+  | { readonly kind: 'error'; readonly error: DtlsError };
+
+export type EndpointStatus = 'handshaking' | 'established' | 'failed' | 'closed';
+
+export interface EndpointStats {
+  readonly records: RecordLayerStats;
+  readonly reassembly: Reassembler['counters'];
+  readonly retransmissions: number;
+  readonly datagramsSent: number;
+  readonly datagramsReceived: number;
+  /** Handshake fragments that did not parse (the record is dropped, §4.1.2.7). */
+  readonly malformedHandshakeRecords: number;
+  readonly earlyChangeCipherSpecs: number;
+}
+
+export class Endpoint {
+  readonly config: ResolvedConfig;
+  private readonly ctx: HandshakeContext;
+  private readonly records = new RecordLayer();
+  private reassembler: Reassembler;
+  private readonly timer: FlightTimer<FlightItem>;
+  private state: HandshakeState;
+  private readKeys: CipherState | undefined;
+  private readonly outbox: Uint8Array[] = [];
+  private readonly events: EngineEvent[] = [];
+  private statusValue: EndpointStatus = 'handshaking';
+  private negotiatedValue: Negotiated | undefined;
+  private readShut = false;
+  private writeShut = false;
+  private retransmissions = 0;
+  private datagramsSent = 0;
+  private datagramsReceived = 0;
+  private malformedHandshakeRecords = 0;
+  private earlyCcs = 0;
+  /** Epoch-0 record numbers seen from the peer, and the one that last moved the handshake. */
+  private readonly seenEpoch0 = new Set<number>();
+  private progressSeq = -1;
+  private pendingCcsSeq: number | undefined;
+
+  constructor(config: EndpointConfig, serverOptions: ServerOptions = {}) {
+    this.config = resolveConfig(config);
+    this.ctx = new HandshakeContext(this.config);
+    this.reassembler = this.newReassembler(0);
+    this.timer = new FlightTimer<FlightItem>({
+      initialTimeoutMs: this.config.initialTimeoutMs,
+      maxTimeoutMs: this.config.maxTimeoutMs,
+      maxRetransmissions: this.config.maxRetransmissions,
+      startIn: this.config.role === 'client' ? 'preparing' : 'waiting',
+    });
+    this.state = this.config.role === 'client' ? placeholderState : startServer(serverOptions);
+  }
+
+  /** A client sends its first flight. */
+  connect(now: number): void {
+    if (this.config.role !== 'client') throw DtlsError.internal('connect() is for clients; a server waits for a ClientHello');
+    if (this.state !== placeholderState) return;
+    this.ctx.now = now;
+    this.state = startClient(this.ctx);
+    this.runActions(now);
+  }
+
+  get status(): EndpointStatus {
+    return this.statusValue;
+  }
+
+  /** What the handshake settled, once complete. */
+  get negotiated(): Negotiated | undefined {
+    return this.negotiatedValue;
+  }
+
+  /** The name of the handshake state, for tests and reports. */
+  get handshakeState(): string {
+    return this.state.name;
+  }
+
+  nextTimeout(): number | undefined {
+    return this.statusValue === 'failed' || this.statusValue === 'closed' ? undefined : this.timer.nextTimeout();
+  }
+
+  pollTransmit(): Uint8Array | undefined {
+    return this.outbox.shift();
+  }
+
+  pollEvent(): EngineEvent | undefined {
+    return this.events.shift();
+  }
+
+  stats(): EndpointStats {
+    return {
+      records: this.records.stats(),
+      reassembly: this.reassembler.counters,
+      retransmissions: this.retransmissions,
+      datagramsSent: this.datagramsSent,
+      datagramsReceived: this.datagramsReceived,
+      malformedHandshakeRecords: this.malformedHandshakeRecords,
+      earlyChangeCipherSpecs: this.earlyCcs,
+    };
+  }
+
+  /** Bytes held for the peer's handshake (reassembly) and records of the next epoch. */
+  bufferedBytes(): number {
+    return this.reassembler.bufferedBytes;
+  }
+
+  handleTimeout(now: number): void {
+    if (this.statusValue === 'failed' || this.statusValue === 'closed') return;
+    const outcome = this.timer.handleTimeout(now);
+    if (outcome.kind === 'retransmit') {
+      this.retransmissions++;
+      this.transmit(outcome.flight);
+    } else if (outcome.kind === 'timeout') {
+      this.fail(DtlsError.timeout(outcome.retransmissions), false);
+    }
+  }
+
+  receive(datagram: Uint8Array, now: number): void {
+    if (this.statusValue === 'failed' || this.statusValue === 'closed') return;
+    this.datagramsReceived++;
+    this.ctx.now = now;
+    let answeredRetransmission = false;
+    try {
+      for (const r of this.records.unprotectDatagram(datagram)) {
+        if (r.kind === 'fatal') throw r.error;
+        if (r.kind !== 'ok') continue;
+        answeredRetransmission = this.record(r.epoch, r.seq, r.type, r.payload, now, answeredRetransmission);
+        if (this.status === 'failed') return;
+      }
+    } catch (e) {
+      this.fail(toDtlsError(e), true);
+    }
+  }
+
+  /** One authenticated record. Returns whether a peer retransmission was answered in this datagram. */
+  private record(epoch: number, seq: number, type: number, payload: Uint8Array, now: number, answered: boolean): boolean {
+    if (epoch === 0) this.seenEpoch0.add(seq);
+    switch (type) {
+      case ContentType.handshake:
+        return this.handshakeRecord(epoch, seq, payload, now, answered);
+      case ContentType.change_cipher_spec:
+        this.changeCipherSpec(epoch, seq, payload, now);
+        return answered;
+      case ContentType.alert:
+        this.alert(payload);
+        return answered;
+      case ContentType.application_data:
+        if (epoch > 0 && this.statusValue === 'established' && !this.readShut) this.events.push({ kind: 'data', data: payload });
+        return answered;
+      default:
+        return answered;
+    }
+  }
+
+  private handshakeRecord(epoch: number, seq: number, payload: Uint8Array, now: number, answered: boolean): boolean {
+    let fragments: HandshakeFragment[];
+    try {
+      fragments = decode(payload, 'Record.fragment', readHandshakeFragments);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.malformedHandshakeRecords++;
+      return answered;
+    }
+    let retransmission = false;
+    for (const f of fragments) {
+      if (this.statelessHello(f)) {
+        if (!isWholeMessage(f)) continue;
+        this.step({ msgType: f.msgType, messageSeq: f.messageSeq, body: f.body }, now);
+        this.progressSeq = seq;
+        continue;
+      }
+      if (this.state.established && f.msgType === this.state.expects[0] && isWholeMessage(f)) {
+        this.step({ msgType: f.msgType, messageSeq: f.messageSeq, body: f.body }, now);
+        continue;
+      }
+      const outcome = this.reassembler.add(f);
+      if (outcome.kind === 'retransmission') retransmission = true;
+      if (outcome.kind === 'accepted' && epoch === 0) this.progressSeq = Math.max(this.progressSeq, seq);
+    }
+    for (let m = this.reassembler.poll(); m !== undefined; m = this.reassembler.poll()) {
+      this.step(m, now);
+      if (this.status === 'failed') return answered;
+    }
+    if (this.pendingCcsSeq !== undefined && this.state.expectsChangeCipherSpec) {
+      this.pendingCcsSeq = undefined;
+      this.acceptChangeCipherSpec(now);
+    }
+    if (retransmission && !answered) {
+      const outcome = this.timer.onPeerRetransmission(now);
+      if (outcome.kind === 'retransmit') {
+        this.retransmissions++;
+        this.transmit(outcome.flight);
+      }
+      return true;
+    }
+    return answered;
+  }
+
+  /** A server before the cookie checks out keeps no state: each whole ClientHello is answered afresh. */
+  private statelessHello(f: HandshakeFragment): boolean {
+    return this.config.role === 'server' && this.state.name === 'ExpectClientHello' && f.msgType === HandshakeType.client_hello;
+  }
+
+  /** One whole handshake message through the current state. */
+  private step(message: { msgType: number; messageSeq: number; body: Uint8Array }, now: number): void {
+    const before = this.state;
+    this.state = this.state.handle(message, this.ctx);
+    if (before.name === 'ExpectClientHello' && this.state.name !== 'ExpectClientHello') {
+      this.reassembler = this.newReassembler(message.messageSeq + 1);
+    }
+    this.runActions(now);
+  }
+
+  /** RFC 6347 §4.2.5 / RFC 5246 §7.1 */
+  private changeCipherSpec(epoch: number, seq: number, payload: Uint8Array, now: number): void {
+    if (payload.length !== 1 || payload[0] !== 1) {
+      throw DtlsError.misbehaved(AlertDescription.decode_error, 'ChangeCipherSpec is not the single byte 1');
+    }
+    if (this.state.expectsChangeCipherSpec) {
+      this.acceptChangeCipherSpec(now);
+      return;
+    }
+    if (this.state.established || epoch !== 0) return; // a retransmitted flight's CCS
+    this.earlyCcs++;
+    // A CCS before the messages it must follow. If some earlier record of the peer is missing, the
+    // network reordered them: hold it until those messages arrive. If none is missing, the peer
+    // sent it early: unexpected_message (the EarlyCCS attack is this).
+    for (let k = this.progressSeq + 1; k < seq; k++) {
+      if (!this.seenEpoch0.has(k)) {
+        this.pendingCcsSeq = seq;
+        return;
+      }
+    }
+    throw new DtlsError(
+      { kind: 'unexpected-message', expected: this.state.expects.map((t) => HandshakeType.nameOf(t)), got: 'change_cipher_spec' },
+      `ChangeCipherSpec arrived in ${this.state.name}, before the messages it must follow`,
+    );
+  }
+
+  private acceptChangeCipherSpec(now: number): void {
+    this.state = this.state.changeCipherSpec(this.ctx);
+    this.runActions(now);
+  }
+
+  private alert(payload: Uint8Array): void {
+    const alert = decode(payload, 'Alert', readAlert);
+    if (alert.description === AlertDescription.close_notify) {
+      this.events.push({ kind: 'alert', from: 'peer', level: alert.level, description: alert.description });
+      this.readShut = true;
+      this.events.push({ kind: 'peer-closed' });
+      return;
+    }
+    if (alert.level === AlertLevel.fatal) {
+      this.fail(DtlsError.alertReceived(alert.level, alert.description), false);
+      return;
+    }
+    this.events.push({ kind: 'alert', from: 'peer', level: alert.level, description: alert.description });
+  }
+
+  /** Carries out what the handshake asked for, in order. */
+  private runActions(now: number): void {
+    for (let a = this.ctx.actions.shift(); a !== undefined; a = this.ctx.actions.shift()) this.action(a, now);
+  }
+
+  private action(a: HandshakeAction, now: number): void {
+    switch (a.kind) {
+      case 'keys': {
+        const keys = deriveKeys(a.cipherSuite, a.masterSecret, a.clientRandom, a.serverRandom, this.config.role);
+        this.records.installWriteEpoch(CipherState.forSuite(a.cipherSuite, keys.write));
+        this.readKeys = CipherState.forSuite(a.cipherSuite, keys.read);
+        return;
+      }
+      case 'peer-ccs': {
+        if (this.readKeys === undefined) throw DtlsError.internal('ChangeCipherSpec before keys');
+        const { released } = this.records.installReadEpoch(this.readKeys);
+        for (const r of released) {
+          if (r.kind === 'ok') this.record(r.epoch, r.seq, r.type, r.payload, now, false);
+        }
+        return;
+      }
+      case 'flight': {
+        if (a.items.length > 0 && a.items[0].kind === 'handshake' && a.items[0].msgType === HandshakeType.hello_verify_request) {
+          // RFC 6347 §4.2.1: the HelloVerifyRequest takes the ClientHello's record sequence number.
+          this.records.setNextSequenceNumber(Math.max(this.progressSeq, this.records.nextSequenceNumber(0)), 0);
+        }
+        this.transmit(this.timer.send(a.items, { final: a.final, retransmittable: a.retransmittable }, now));
+        return;
+      }
+      case 'complete':
+        this.statusValue = 'established';
+        this.negotiatedValue = this.ctx.negotiated();
+        if (this.config.role === 'client') this.timer.onPeerFinalFlight();
+        this.events.push({ kind: 'handshake-complete', negotiated: this.negotiatedValue });
+        return;
+      case 'alert':
+        this.sendAlert(a.level, a.description);
+        return;
+    }
+  }
+
+  private transmit(items: readonly FlightItem[]): void {
+    for (const d of transmitFlight(this.records, items, this.config.mtu)) this.queue(d);
+  }
+
+  private queue(datagram: Uint8Array): void {
+    this.outbox.push(datagram);
+    this.datagramsSent++;
+  }
+
+  private sendAlert(level: number, description: number): void {
+    const epoch = this.records.writeEpoch;
+    const record = this.records.protect(ContentType.alert, Uint8Array.of(level, description), { epoch });
+    for (const d of transmitRecords([record], this.config.mtu)) this.queue(d);
+    this.events.push({ kind: 'alert', from: 'us', level, description });
+  }
+
+  /** Ends the connection: a fatal alert when we detected the problem, then the error event. */
+  private fail(error: DtlsError, sendAlert: boolean): void {
+    if (this.statusValue === 'failed') return;
+    const alert = sendAlert ? alertFor(error) : undefined;
+    if (alert !== undefined) {
+      try {
+        this.sendAlert(alert.level, alert.description);
+      } catch {
+        // The alert could not be protected (no keys); the error still stands.
+      }
+    }
+    this.statusValue = 'failed';
+    this.events.push({ kind: 'error', error });
+  }
+
+  /** Sends one application datagram (one record, RFC 6347 §4.1.1: never split across datagrams). */
+  send(data: Uint8Array): void {
+    if (this.statusValue !== 'established') throw DtlsError.internal(`cannot send application data while ${this.statusValue}`);
+    if (this.writeShut) throw DtlsError.internal('cannot send after shutting down the write side');
+    const max = this.records.maxPayload({ mtu: this.config.mtu });
+    if (data.length > max) throw DtlsError.internal(`application datagram of ${data.length} bytes exceeds the ${max} bytes one record carries at MTU ${this.config.mtu}`);
+    const record = this.records.protect(ContentType.application_data, data);
+    for (const d of transmitRecords([record], this.config.mtu)) this.queue(d);
+  }
+
+  /** Shuts down one or both directions; shutting the write side sends close_notify. */
+  shutdown(read: boolean, write: boolean): void {
+    if (write && !this.writeShut) {
+      this.writeShut = true;
+      if (this.statusValue === 'established' || this.statusValue === 'handshaking') {
+        this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+      }
+    }
+    if (read) this.readShut = true;
+    if (this.readShut && this.writeShut && this.statusValue !== 'failed') this.statusValue = 'closed';
+  }
+
+  /** Both directions (RFC 5246 §7.2.1: close_notify). */
+  close(): void {
+    this.shutdown(true, true);
+  }
+
+  /** RFC 5705 */
+  exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
+    if (this.negotiatedValue === undefined) throw DtlsError.internal('keying material is exported after the handshake');
+    return exportKeyingMaterial(this.negotiatedValue, label, context, length);
+  }
+
+  channelBinding(type: ChannelBindingType): Uint8Array | undefined {
+    return this.negotiatedValue === undefined ? undefined : channelBinding(this.negotiatedValue, type);
+  }
+
+  private newReassembler(nextSeq: number): Reassembler {
+    return new Reassembler({
+      nextSeq,
+      maxMessageLength: this.config.maxHandshakeMessageLength,
+      maxBufferedMessages: this.config.maxBufferedMessages,
+    });
+  }
+}
+
+/** The client's state before connect(). */
+const placeholderState: HandshakeState = {
+  name: 'Start',
+  expects: [],
+  expectsChangeCipherSpec: false,
+  established: false,
+  handle(message) {
+    throw DtlsError.unexpected([], message.msgType);
+  },
+  changeCipherSpec() {
+    throw DtlsError.internal('ChangeCipherSpec before connect()');
+  },
+};

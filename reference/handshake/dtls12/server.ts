@@ -1,0 +1,171 @@
+/**
+ * The DTLS 1.2 server (RFC 6347 §4.2, RFC 5246 §7.4). Until a ClientHello carries a cookie we
+ * made, it keeps no state: it answers with a HelloVerifyRequest and stays where it was
+ * (RFC 6347 §4.2.1).
+ */
+import { DtlsError } from '../../errors.ts';
+import { AlertDescription, ClientCertificateType, HandshakeType, ProtocolVersion } from '../../wire/enums.ts';
+import type { Extension } from '../../wire/extensions.ts';
+import { type ClientHello, readClientHello, writeServerHello } from '../../wire/hello.ts';
+import { readClientKeyExchange, writeServerKeyExchange } from '../../wire/key-exchange.ts';
+import { readFinished, writeCertificate, writeCertificateRequest, writeFinished, writeHelloVerifyRequest, writeServerHelloDone } from '../../wire/messages12.ts';
+import { decode } from '../../wire/reader.ts';
+import { keyExchangeOf } from '../../wire/suites.ts';
+import type { WholeHandshakeMessage } from '../reassembly.ts';
+import type { KeyShare } from '../../crypto/ecdh.ts';
+import type { HandshakeContext } from './context.ts';
+import { established } from './established.ts';
+import { NAMED_CURVE, chooseScheme, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
+import { type HandshakeState, expecting, expectingChangeCipherSpec, findExtension, receive } from './state.ts';
+
+const T = HandshakeType;
+const utf8 = new TextEncoder();
+
+export interface ServerOptions {
+  /** Send a CertificateRequest (client authentication is completed in a later layer). */
+  readonly requestClientCertificate?: boolean;
+}
+
+/** The server's first state: it waits for a ClientHello. */
+export function startServer(options: ServerOptions = {}): HandshakeState {
+  return expecting('ExpectClientHello', [T.client_hello], (m, ctx) => clientHello(m, ctx, options));
+}
+
+interface Choice {
+  readonly cipherSuite: number;
+  readonly group: number;
+  readonly scheme: number;
+}
+
+function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext, options: ServerOptions): HandshakeState {
+  const ch = decode(m.body, 'ClientHello', readClientHello);
+  // DTLS versions count down: 0xfefd (1.2) is below 0xfeff (1.0).
+  if (ch.legacyVersion > ProtocolVersion.DTLSv1_2) {
+    throw DtlsError.incompatible(AlertDescription.protocol_version, `the client offers ${ProtocolVersion.nameOf(ch.legacyVersion)}; we speak DTLS 1.2`);
+  }
+  const c = ctx.config;
+  if (c.requireCookie && !c.cookieJar.check(c.peerAddress, ch, ctx.now)) {
+    // RFC 6347 §4.2.1: stateless; version DTLS 1.0 in the HelloVerifyRequest, never retransmitted.
+    ctx.nextSendSeq = m.messageSeq;
+    const cookie = c.cookieJar.make(c.peerAddress, ch, ctx.now);
+    ctx.emit(T.hello_verify_request, (w) => writeHelloVerifyRequest(w, { serverVersion: ProtocolVersion.DTLSv1_0, cookie }));
+    ctx.endFlight({ final: false, retransmittable: false });
+    ctx.transcript.restart();
+    return startServer(options);
+  }
+  const choice = negotiate(ch, ctx);
+  ctx.transcript.add(m.msgType, m.messageSeq, m.body);
+  ctx.nextSendSeq = m.messageSeq;
+  ctx.clientRandom = ch.random;
+  ctx.serverRandom = c.random(32);
+  ctx.cipherSuite = choice.cipherSuite;
+  ctx.group = choice.group;
+  const extensions = serverExtensions(ch, ctx);
+  ctx.emit(T.server_hello, (w) =>
+    writeServerHello(w, {
+      legacyVersion: ProtocolVersion.DTLSv1_2,
+      random: ctx.serverRandom,
+      sessionId: new Uint8Array(0),
+      cipherSuite: choice.cipherSuite,
+      compressionMethod: 0,
+      extensions,
+    }),
+  );
+  const credentials = c.certificate;
+  if (credentials === undefined) throw DtlsError.internal('the server has no certificate');
+  ctx.emit(T.certificate, (w) => writeCertificate(w, { certificateList: [...credentials.chain] }));
+  ctx.serverCertificate = credentials.chain[0];
+  const share = newKeyShare(choice.group, c.random);
+  const params = { curveType: NAMED_CURVE, namedCurve: choice.group, public: share.publicKey };
+  const signature = signParams(choice.scheme, credentials.privateKey, signedParamsInput(ctx.clientRandom, ctx.serverRandom, params));
+  ctx.emit(T.server_key_exchange, (w) =>
+    writeServerKeyExchange(w, { keyExchange: 'ecdhe', params, signedParams: { algorithm: choice.scheme, signature } }),
+  );
+  if (options.requestClientCertificate === true) {
+    ctx.emit(T.certificate_request, (w) =>
+      writeCertificateRequest(w, {
+        certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
+        supportedSignatureAlgorithms: [...c.signatureSchemes],
+        certificateAuthorities: [],
+      }),
+    );
+  }
+  ctx.emit(T.server_hello_done, (w) => writeServerHelloDone(w, {}));
+  ctx.endFlight({ final: false, retransmittable: true });
+  return expectClientKeyExchange(share);
+}
+
+/** Our preferences first; a suite needs a group and a signature scheme in common too. */
+function negotiate(ch: ClientHello, ctx: HandshakeContext): Choice {
+  const c = ctx.config;
+  const ems = findExtension(ch.extensions, 'extended_master_secret') !== undefined;
+  if (!ems && c.requireExtendedMasterSecret) {
+    throw DtlsError.incompatible(AlertDescription.handshake_failure, 'the client does not offer extended_master_secret (RFC 7627 §5.2)');
+  }
+  ctx.extendedMasterSecret = ems;
+  const ri = findExtension(ch.extensions, 'renegotiation_info');
+  if (ri !== undefined && ri.renegotiatedConnection.length !== 0) {
+    throw DtlsError.misbehaved(AlertDescription.handshake_failure, 'renegotiation_info is not empty in an initial handshake (RFC 5746 §3.6)');
+  }
+  const theirGroups = findExtension(ch.extensions, 'supported_groups')?.namedGroupList;
+  const group = c.groups.find((g) => theirGroups === undefined || theirGroups.includes(g));
+  const key = c.certificate?.privateKey;
+  if (key === undefined) throw DtlsError.internal('the server has no certificate');
+  const scheme = chooseScheme(key, c.signatureSchemes, findExtension(ch.extensions, 'signature_algorithms')?.supportedSignatureAlgorithms);
+  const cipherSuite = c.cipherSuites.find((s) => ch.cipherSuites.includes(s) && keyExchangeOf(s) === 'ecdhe');
+  if (cipherSuite === undefined || group === undefined || scheme === undefined) {
+    const missing = cipherSuite === undefined ? 'cipher suite' : group === undefined ? 'group' : 'signature scheme';
+    throw DtlsError.incompatible(AlertDescription.handshake_failure, `no ${missing} in common with the client`);
+  }
+  ctx.alpn = chooseAlpn(ch, ctx);
+  const sni = findExtension(ch.extensions, 'server_name');
+  const host = sni?.form === 'client_hello' ? sni.serverNameList.find((n) => n.nameType === 0) : undefined;
+  ctx.serverName = host === undefined ? undefined : new TextDecoder().decode(host.name);
+  return { cipherSuite, group, scheme };
+}
+
+/** RFC 7301 §3.2: our first preference the client offers; none in common is no_application_protocol. */
+function chooseAlpn(ch: ClientHello, ctx: HandshakeContext): string | undefined {
+  const offered = findExtension(ch.extensions, 'application_layer_protocol_negotiation');
+  if (offered === undefined || ctx.config.alpn.length === 0) return undefined;
+  const names = offered.protocolNameList.map((p) => new TextDecoder().decode(p));
+  const chosen = ctx.config.alpn.find((p) => names.includes(p));
+  if (chosen === undefined) {
+    throw DtlsError.incompatible(AlertDescription.no_application_protocol, `the client offers ALPN ${names.join(', ')}; we support ${ctx.config.alpn.join(', ')}`);
+  }
+  return chosen;
+}
+
+/** Only answers to what the client offered (RFC 5246 §7.4.1.4). */
+function serverExtensions(ch: ClientHello, ctx: HandshakeContext): Extension[] {
+  const out: Extension[] = [{ kind: 'renegotiation_info', renegotiatedConnection: new Uint8Array(0) }];
+  if (ctx.extendedMasterSecret) out.push({ kind: 'extended_master_secret' });
+  if (findExtension(ch.extensions, 'ec_point_formats') !== undefined) out.push({ kind: 'ec_point_formats', ecPointFormatList: [0] });
+  if (ctx.alpn !== undefined) out.push({ kind: 'application_layer_protocol_negotiation', protocolNameList: [utf8.encode(ctx.alpn)] });
+  if (ctx.serverName !== undefined) out.push({ kind: 'server_name', form: 'empty' });
+  return out;
+}
+
+/** RFC 8422 §5.7 */
+function expectClientKeyExchange(share: KeyShare): HandshakeState {
+  return expecting('ExpectClientKeyExchange', [T.client_key_exchange], (m, ctx) => {
+    const cke = receive(ctx, m, 'ClientKeyExchange', (r) => readClientKeyExchange(r, 'ecdhe'));
+    ctx.deriveKeys(sharedSecret(share, cke.ecdhYc));
+    return expectingChangeCipherSpec('ExpectChangeCipherSpec', () => expectFinished());
+  });
+}
+
+/** RFC 5246 §7.4.9: check the client's Finished, then flight 6. */
+function expectFinished(): HandshakeState {
+  return expecting('ExpectFinished', [T.finished], (m, ctx) => {
+    const fin = decode(m.body, 'Finished', readFinished);
+    ctx.checkFinished('client', fin.verifyData);
+    ctx.transcript.add(m.msgType, m.messageSeq, m.body);
+    ctx.emitChangeCipherSpec();
+    const verifyData = ctx.finishedData('server');
+    ctx.emit(T.finished, (w) => writeFinished(w, { verifyData }));
+    ctx.endFlight({ final: true, retransmittable: true });
+    ctx.actions.push({ kind: 'complete' });
+    return established('server');
+  });
+}
