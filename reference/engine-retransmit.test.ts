@@ -1,0 +1,72 @@
+/**
+ * RFC 6347 §4.2.4 through the whole engine on virtual time: deadlines read from what is put on
+ * the wire, a lost final flight recovered, duplicates not answered twice, the budget ending in
+ * the timeout error.
+ */
+import test from 'ava';
+import { referencePair } from '../testkit/pair.ts';
+import { ContentType, HandshakeType } from './wire/enums.ts';
+
+test('[RFC6347-4.2.4.1-timer-double] [RFC6347-4.2.4.1-timer-cap] an unanswered client resends at 1, 2, 4 ... 60 s, then fails with the timeout error', async (t) => {
+  const p = await referencePair({ maxRetransmissions: 9 });
+  p.run({ alter: { client: () => [] }, maxSteps: 100 });
+  const sends = p.wire.filter((w) => w.from === 'client').map((w) => w.at / 1000);
+  t.deepEqual(sends, [0, 1, 3, 7, 15, 31, 63, 123, 183, 243]);
+  t.is(p.client.status, 'failed');
+  const error = p.error('client');
+  t.is(error?.kind === 'error' ? error.error.detail.kind : undefined, 'timeout');
+  t.is(p.client.nextTimeout(), undefined);
+});
+
+test('[RFC6347-4.2.4-final-flight-resend] a lost final flight is recovered: the client resends flight 5, the server resends flight 6', async (t) => {
+  const p = await referencePair();
+  let dropped = 0;
+  p.run({
+    alter: {
+      server: (d) => {
+        // The server's final flight starts with its ChangeCipherSpec record.
+        if (dropped === 0 && d[0] === ContentType.change_cipher_spec) {
+          dropped++;
+          return [];
+        }
+        return [d];
+      },
+    },
+  });
+  t.is(dropped, 1);
+  t.is(p.client.status, 'established');
+  t.is(p.server.status, 'established');
+  t.is(p.client.stats().retransmissions, 1);
+  t.is(p.server.stats().retransmissions, 1);
+});
+
+test('[RFC6347-4.1.2.6-replay] a duplicated flight is not answered twice', async (t) => {
+  const p = await referencePair();
+  p.run({ alter: { client: (d) => [d, d] } });
+  t.is(p.server.status, 'established');
+  t.is(p.server.stats().retransmissions, 0);
+  t.true(p.server.stats().records.discarded.replayed > 0);
+  const serverHellos = p.wire.filter((w) => w.from === 'server' && w.bytes[13] === HandshakeType.server_hello);
+  t.is(serverHellos.length, 1);
+});
+
+test('[RFC6347-4.2.4-timer-reset] after a loss the timer starts again from 1 s for the next flight', async (t) => {
+  const p = await referencePair();
+  let first = true;
+  p.run({
+    alter: {
+      client: (d) => {
+        if (first) {
+          first = false;
+          return [];
+        }
+        return [d];
+      },
+    },
+  });
+  t.is(p.client.status, 'established');
+  const clientSends = p.wire.filter((w) => w.from === 'client').map((w) => w.at);
+  // ClientHello lost at 0, resent at 1 s; the rest goes at once, no further waits.
+  t.deepEqual(clientSends.slice(0, 2), [0, 1000]);
+  t.true(clientSends.every((at) => at <= 1000));
+});
