@@ -14,7 +14,7 @@ import { type EndpointConfig, type ResolvedConfig, resolveConfig } from './hands
 import { type FlightItem, type HandshakeAction, HandshakeContext, type Negotiated } from './handshake/dtls12/context.ts';
 import { startClient } from './handshake/dtls12/client.ts';
 import { type ChannelBindingType, channelBinding, exportKeyingMaterial } from './handshake/dtls12/exporter.ts';
-import { startServer, type ServerOptions } from './handshake/dtls12/server.ts';
+import { startServer } from './handshake/dtls12/server.ts';
 import type { HandshakeState } from './handshake/dtls12/state.ts';
 import { FlightTimer } from './handshake/flight-timer.ts';
 import { Reassembler } from './handshake/reassembly.ts';
@@ -74,7 +74,7 @@ export class Endpoint {
   private progressSeq = -1;
   private pendingCcsSeq: number | undefined;
 
-  constructor(config: EndpointConfig, serverOptions: ServerOptions = {}) {
+  constructor(config: EndpointConfig) {
     this.config = resolveConfig(config);
     this.ctx = new HandshakeContext(this.config);
     this.reassembler = this.newReassembler(0);
@@ -84,7 +84,7 @@ export class Endpoint {
       maxRetransmissions: this.config.maxRetransmissions,
       startIn: this.config.role === 'client' ? 'preparing' : 'waiting',
     });
-    this.state = this.config.role === 'client' ? placeholderState : startServer(serverOptions);
+    this.state = this.config.role === 'client' ? placeholderState : startServer();
   }
 
   /** A client sends its first flight. */

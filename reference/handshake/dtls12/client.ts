@@ -22,11 +22,11 @@ import { AlertDescription, CipherSuite, ExtensionType, HandshakeType, NameType, 
 import type { Extension } from '../../wire/extensions.ts';
 import { type ClientHello, readServerHello, writeClientHello } from '../../wire/hello.ts';
 import { readServerKeyExchange, writeClientKeyExchange } from '../../wire/key-exchange.ts';
-import { readCertificate, readCertificateRequest, readFinished, readHelloVerifyRequest, readServerHelloDone, writeCertificate, writeFinished } from '../../wire/messages12.ts';
+import { readCertificate, readCertificateRequest, readFinished, readHelloVerifyRequest, readServerHelloDone, writeCertificate, writeCertificateVerify, writeFinished } from '../../wire/messages12.ts';
 import { decode } from '../../wire/reader.ts';
 import { keyExchangeOf } from '../../wire/suites.ts';
 import type { HandshakeContext } from './context.ts';
-import { NAMED_CURVE, checkParamsSignature, newKeyShare, sharedSecret, signedParamsInput } from './key-exchange.ts';
+import { NAMED_CURVE, checkSignature, chooseScheme, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
 import { established } from './established.ts';
 import { type HandshakeState, expecting, expectingChangeCipherSpec, findExtension, receive } from './state.ts';
 
@@ -171,7 +171,7 @@ function expectServerKeyExchange(serverKey: PublicKey): HandshakeState {
       throw DtlsError.misbehaved(AlertDescription.illegal_parameter, `the server chose group ${p.namedCurve}, which we did not offer`);
     }
     const input = signedParamsInput(ctx.clientRandom, ctx.serverRandom, p);
-    checkParamsSignature(ske.signedParams.algorithm, ctx.config.signatureSchemes, serverKey, input, ske.signedParams.signature);
+    checkSignature(ske.signedParams.algorithm, ctx.config.signatureSchemes, serverKey, input, ske.signedParams.signature, 'ServerKeyExchange');
     ctx.group = p.namedCurve;
     const share = newKeyShare(p.namedCurve, ctx.config.random);
     const pre = sharedSecret(share, p.public);
@@ -182,20 +182,35 @@ function expectServerKeyExchange(serverKey: PublicKey): HandshakeState {
 /** RFC 5246 §7.4.4, §7.4.5 */
 function expectCertificateRequestOrServerHelloDone(share: KeyShare, pre: Uint8Array): HandshakeState {
   return expecting('ExpectCertificateRequestOrServerHelloDone', [T.certificate_request, T.server_hello_done], (m, ctx) => {
-    if (m.msgType === T.server_hello_done) return expectServerHelloDone(share, pre, false).handle(m, ctx);
-    receive(ctx, m, 'CertificateRequest', readCertificateRequest);
-    return expectServerHelloDone(share, pre, true);
+    if (m.msgType === T.server_hello_done) return expectServerHelloDone(share, pre, undefined).handle(m, ctx);
+    const cr = receive(ctx, m, 'CertificateRequest', readCertificateRequest);
+    ctx.certificateRequested = true;
+    ctx.acceptedCas = cr.certificateAuthorities;
+    return expectServerHelloDone(share, pre, cr.supportedSignatureAlgorithms);
   });
 }
 
-/** RFC 5246 §7.4.5: then flight 5. */
-function expectServerHelloDone(share: KeyShare, pre: Uint8Array, certificateRequested: boolean): HandshakeState {
+/**
+ * RFC 5246 §7.4.5, then flight 5: our Certificate and CertificateVerify when one was asked for
+ * (an empty Certificate when we have none, §7.4.6), ClientKeyExchange, ChangeCipherSpec, Finished.
+ */
+function expectServerHelloDone(share: KeyShare, pre: Uint8Array, requestedSchemes: readonly number[] | undefined): HandshakeState {
   return expecting('ExpectServerHelloDone', [T.server_hello_done], (m, ctx) => {
     receive(ctx, m, 'ServerHelloDone', readServerHelloDone);
-    // RFC 5246 §7.4.6: with no certificate to offer, an empty Certificate.
-    if (certificateRequested) ctx.emit(T.certificate, (w) => writeCertificate(w, { certificateList: [] }));
+    const own = requestedSchemes === undefined ? undefined : ctx.config.certificate;
+    const scheme = own === undefined ? undefined : chooseScheme(own.privateKey, ctx.config.signatureSchemes, requestedSchemes);
+    if (requestedSchemes !== undefined) {
+      const chain = own !== undefined && scheme !== undefined ? [...own.chain] : [];
+      ctx.emit(T.certificate, (w) => writeCertificate(w, { certificateList: chain }));
+      ctx.sentClientCertificate = chain.length > 0;
+    }
     ctx.emit(T.client_key_exchange, (w) => writeClientKeyExchange(w, { keyExchange: 'ecdhe', ecdhYc: share.publicKey }));
     ctx.deriveKeys(pre);
+    if (own !== undefined && scheme !== undefined) {
+      // RFC 5246 §7.4.8: a signature over every handshake message so far.
+      const signature = signParams(scheme, own.privateKey, ctx.transcript.bytes());
+      ctx.emit(T.certificate_verify, (w) => writeCertificateVerify(w, { algorithm: scheme, signature }));
+    }
     ctx.emitChangeCipherSpec();
     const verifyData = ctx.finishedData('client');
     ctx.firstFinished = verifyData;

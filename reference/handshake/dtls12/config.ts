@@ -38,6 +38,10 @@ export interface EndpointConfig {
   readonly alpn?: readonly string[];
   /** RFC 7627: refuse peers without extended_master_secret. Default true. */
   readonly requireExtendedMasterSecret?: boolean;
+  /** Server: whether to ask for a client certificate (RFC 5246 §7.4.4). Default 'none'. */
+  readonly clientAuth?: 'none' | 'requested' | 'required';
+  /** Server: the certificate_authorities sent in CertificateRequest (DER distinguished names). */
+  readonly certificateAuthorities?: readonly Uint8Array[];
   /** Server: require the HelloVerifyRequest cookie exchange (RFC 6347 §4.2.1). Default true. */
   readonly requireCookie?: boolean;
   /** Server: the cookie secret, shared by every connection of one listening socket. */
@@ -117,6 +121,9 @@ export function resolveConfig(c: EndpointConfig): ResolvedConfig {
     if (n === 0 || n > 255) throw invalid('alpn', `protocol "${p}" must be 1..255 bytes`);
   }
   if (c.certificate !== undefined && c.certificate.chain.length === 0) throw invalid('certificate.chain', 'must hold the leaf certificate');
+  if (c.clientAuth !== undefined && !['none', 'requested', 'required'].includes(c.clientAuth)) {
+    throw invalid('clientAuth', `must be "none", "requested" or "required", got ${String(c.clientAuth)}`);
+  }
   return {
     role: c.role,
     cipherSuites,
@@ -128,6 +135,8 @@ export function resolveConfig(c: EndpointConfig): ResolvedConfig {
     alpn,
     requireExtendedMasterSecret: c.requireExtendedMasterSecret ?? true,
     requireCookie: c.requireCookie ?? true,
+    clientAuth: c.clientAuth ?? 'none',
+    certificateAuthorities: [...(c.certificateAuthorities ?? [])],
     cookieJar: c.cookieJar ?? new CookieJar({ random }),
     peerAddress: c.peerAddress ?? '',
     random,

@@ -46,6 +46,10 @@ export interface Negotiated {
   tlsUnique: Uint8Array;
   /** The server's leaf certificate (DER), for tls-server-end-point. */
   serverCertificate: Uint8Array | undefined;
+  /** Client: the CertificateRequest's certificate_authorities (DER names), when one came. */
+  acceptedCas: readonly Uint8Array[] | undefined;
+  /** Client: whether we sent a certificate when asked for one. */
+  sentClientCertificate: boolean;
 }
 
 export class HandshakeContext {
@@ -69,6 +73,10 @@ export class HandshakeContext {
   serverCertificate: Uint8Array | undefined;
   master: Uint8Array | undefined;
   firstFinished: Uint8Array | undefined;
+  acceptedCas: readonly Uint8Array[] | undefined;
+  /** Client: a CertificateRequest came; and whether we answered it with a certificate. */
+  certificateRequested = false;
+  sentClientCertificate = false;
   /** The time of the input being handled (ms), for cookie secret rotation. */
   now = 0;
 
@@ -154,6 +162,8 @@ export class HandshakeContext {
       masterSecret: this.master,
       tlsUnique: this.firstFinished,
       serverCertificate: this.serverCertificate,
+      acceptedCas: this.acceptedCas,
+      sentClientCertificate: this.sentClientCertificate,
     };
   }
 }

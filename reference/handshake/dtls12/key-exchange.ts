@@ -51,16 +51,20 @@ export function signParams(scheme: number, key: PrivateKey, input: Uint8Array): 
   return signSync(scheme, key, input, { anyCurve: true });
 }
 
-/** Checks the server's signature; RFC 5246 §7.4.3 leaves the alert to §7.2.2: decrypt_error. */
-export function checkParamsSignature(scheme: number, ours: readonly number[], key: PublicKey, input: Uint8Array, signature: Uint8Array): void {
+/**
+ * Checks a peer's signature (ServerKeyExchange, CertificateVerify): a scheme we did not offer or
+ * its key cannot make is illegal_parameter; a signature that does not verify is decrypt_error
+ * (RFC 5246 §7.2.2).
+ */
+export function checkSignature(scheme: number, ours: readonly number[], key: PublicKey, input: Uint8Array, signature: Uint8Array, what: string): void {
   if (!ours.includes(scheme) || !schemeMatchesKey(scheme, key.algorithm, { anyCurve: true })) {
     throw DtlsError.misbehaved(
       AlertDescription.illegal_parameter,
-      `the server signed with ${SignatureScheme.nameOf(scheme)}, which we did not offer or its key cannot make`,
+      `the ${what} is signed with ${SignatureScheme.nameOf(scheme)}, which we did not offer or its key cannot make`,
     );
   }
   if (!verifySync(scheme, key, input, signature, { anyCurve: true })) {
-    throw DtlsError.misbehaved(AlertDescription.decrypt_error, 'the ServerKeyExchange signature does not verify');
+    throw DtlsError.misbehaved(AlertDescription.decrypt_error, `the ${what} signature does not verify`);
   }
 }
 

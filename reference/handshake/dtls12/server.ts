@@ -8,27 +8,24 @@ import { AlertDescription, ClientCertificateType, HandshakeType, ProtocolVersion
 import type { Extension } from '../../wire/extensions.ts';
 import { type ClientHello, readClientHello, writeServerHello } from '../../wire/hello.ts';
 import { readClientKeyExchange, writeServerKeyExchange } from '../../wire/key-exchange.ts';
-import { readFinished, writeCertificate, writeCertificateRequest, writeFinished, writeHelloVerifyRequest, writeServerHelloDone } from '../../wire/messages12.ts';
+import { readCertificate, readCertificateVerify, readFinished, writeCertificate, writeCertificateRequest, writeFinished, writeHelloVerifyRequest, writeServerHelloDone } from '../../wire/messages12.ts';
 import { decode } from '../../wire/reader.ts';
 import { keyExchangeOf } from '../../wire/suites.ts';
 import type { WholeHandshakeMessage } from '../reassembly.ts';
 import type { KeyShare } from '../../crypto/ecdh.ts';
+import type { PublicKey } from '../../crypto/public-key.ts';
+import { parseCertificate } from '../../crypto/x509.ts';
 import type { HandshakeContext } from './context.ts';
 import { established } from './established.ts';
-import { NAMED_CURVE, chooseScheme, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
+import { NAMED_CURVE, checkSignature, chooseScheme, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
 import { type HandshakeState, expecting, expectingChangeCipherSpec, findExtension, receive } from './state.ts';
 
 const T = HandshakeType;
 const utf8 = new TextEncoder();
 
-export interface ServerOptions {
-  /** Send a CertificateRequest (client authentication is completed in a later layer). */
-  readonly requestClientCertificate?: boolean;
-}
-
 /** The server's first state: it waits for a ClientHello. */
-export function startServer(options: ServerOptions = {}): HandshakeState {
-  return expecting('ExpectClientHello', [T.client_hello], (m, ctx) => clientHello(m, ctx, options));
+export function startServer(): HandshakeState {
+  return expecting('ExpectClientHello', [T.client_hello], (m, ctx) => clientHello(m, ctx));
 }
 
 interface Choice {
@@ -37,7 +34,7 @@ interface Choice {
   readonly scheme: number;
 }
 
-function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext, options: ServerOptions): HandshakeState {
+function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext): HandshakeState {
   const ch = decode(m.body, 'ClientHello', readClientHello);
   // DTLS versions count down: 0xfefd (1.2) is below 0xfeff (1.0).
   if (ch.legacyVersion > ProtocolVersion.DTLSv1_2) {
@@ -51,7 +48,7 @@ function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext, options: S
     ctx.emit(T.hello_verify_request, (w) => writeHelloVerifyRequest(w, { serverVersion: ProtocolVersion.DTLSv1_0, cookie }));
     ctx.endFlight({ final: false, retransmittable: false });
     ctx.transcript.restart();
-    return startServer(options);
+    return startServer();
   }
   const choice = negotiate(ch, ctx);
   ctx.transcript.add(m.msgType, m.messageSeq, m.body);
@@ -81,18 +78,19 @@ function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext, options: S
   ctx.emit(T.server_key_exchange, (w) =>
     writeServerKeyExchange(w, { keyExchange: 'ecdhe', params, signedParams: { algorithm: choice.scheme, signature } }),
   );
-  if (options.requestClientCertificate === true) {
+  const askForCertificate = c.clientAuth !== 'none';
+  if (askForCertificate) {
     ctx.emit(T.certificate_request, (w) =>
       writeCertificateRequest(w, {
         certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
         supportedSignatureAlgorithms: [...c.signatureSchemes],
-        certificateAuthorities: [],
+        certificateAuthorities: [...c.certificateAuthorities],
       }),
     );
   }
   ctx.emit(T.server_hello_done, (w) => writeServerHelloDone(w, {}));
   ctx.endFlight({ final: false, retransmittable: true });
-  return expectClientKeyExchange(share);
+  return askForCertificate ? expectClientCertificate(share) : expectClientKeyExchange(share, undefined);
 }
 
 /** Our preferences first; a suite needs a group and a signature scheme in common too. */
@@ -146,11 +144,46 @@ function serverExtensions(ch: ClientHello, ctx: HandshakeContext): Extension[] {
   return out;
 }
 
+/** RFC 5246 §7.4.6: the client's Certificate, possibly empty. */
+function expectClientCertificate(share: KeyShare): HandshakeState {
+  return expecting('ExpectClientCertificate', [T.certificate], (m, ctx) => {
+    const cert = receive(ctx, m, 'Certificate', readCertificate);
+    if (cert.certificateList.length === 0) {
+      if (ctx.config.clientAuth === 'required') {
+        throw DtlsError.misbehaved(AlertDescription.handshake_failure, 'a client certificate is required and the client sent none (RFC 5246 §7.4.6)');
+      }
+      return expectClientKeyExchange(share, undefined);
+    }
+    let leaf;
+    try {
+      leaf = parseCertificate(cert.certificateList[0]);
+    } catch (e) {
+      throw DtlsError.misbehaved(AlertDescription.bad_certificate, `the client's certificate does not parse: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    ctx.peerChain = cert.certificateList;
+    const verdict = ctx.config.verifyPeer?.(cert.certificateList);
+    if (verdict !== undefined && !verdict.ok) throw DtlsError.misbehaved(verdict.alert, verdict.reason);
+    ctx.peerVerified = verdict !== undefined;
+    return expectClientKeyExchange(share, leaf.publicKey);
+  });
+}
+
 /** RFC 8422 §5.7 */
-function expectClientKeyExchange(share: KeyShare): HandshakeState {
+function expectClientKeyExchange(share: KeyShare, clientKey: PublicKey | undefined): HandshakeState {
   return expecting('ExpectClientKeyExchange', [T.client_key_exchange], (m, ctx) => {
     const cke = receive(ctx, m, 'ClientKeyExchange', (r) => readClientKeyExchange(r, 'ecdhe'));
     ctx.deriveKeys(sharedSecret(share, cke.ecdhYc));
+    if (clientKey !== undefined) return expectCertificateVerify(clientKey);
+    return expectingChangeCipherSpec('ExpectChangeCipherSpec', () => expectFinished());
+  });
+}
+
+/** RFC 5246 §7.4.8: the client's signature over every handshake message before this one. */
+function expectCertificateVerify(clientKey: PublicKey): HandshakeState {
+  return expecting('ExpectCertificateVerify', [T.certificate_verify], (m, ctx) => {
+    const cv = decode(m.body, 'CertificateVerify', readCertificateVerify);
+    checkSignature(cv.algorithm, ctx.config.signatureSchemes, clientKey, ctx.transcript.bytes(), cv.signature, 'CertificateVerify');
+    ctx.transcript.add(m.msgType, m.messageSeq, m.body);
     return expectingChangeCipherSpec('ExpectChangeCipherSpec', () => expectFinished());
   });
 }
