@@ -21,7 +21,9 @@ const dataOf = (events: EngineEvent[]): string[] =>
 for (const suite of SUITES) {
   for (const group of GROUPS) {
     test(`[RFC6347-4.2] ${CipherSuite.nameOf(suite)} with ${NamedGroup.nameOf(group)}: handshake, data both ways, equal exports, close_notify`, async (t) => {
-      const p = await pair({ cipherSuites: [suite], groups: [group] }, { cipherSuites: [suite], groups: [group] }, `${suite}-${group}`);
+      // The client also offers P-256, the curve of the server's certificate (RFC 8422 §5.3); the server allows only `group`.
+      const clientGroups = group === NamedGroup.secp256r1 ? [group] : [group, NamedGroup.secp256r1];
+      const p = await pair({ cipherSuites: [suite], groups: clientGroups }, { cipherSuites: [suite], groups: [group] }, `${suite}-${group}`);
       p.run();
       t.is(p.client.status, 'established', JSON.stringify(p.error('client') ?? p.error('server')));
       t.is(p.server.status, 'established');
@@ -100,4 +102,33 @@ test('the NSS key log line lets a third party derive the keys (CLIENT_RANDOM)', 
   t.is(label, 'CLIENT_RANDOM');
   t.is(cr.length, 64);
   t.is(ms.length, 96);
+});
+
+test('[RFC8422-5.3] a client whose supported_groups leave out the curve of the server certificate gets handshake_failure', async (t) => {
+  const p = await pair({ groups: [NamedGroup.x25519] });
+  p.run();
+  t.is(p.server.status, 'failed');
+  const sent = p.events.server.find((e) => e.kind === 'alert' && e.from === 'us');
+  t.is(sent?.kind === 'alert' ? sent.description : undefined, AlertDescription.handshake_failure);
+});
+
+test('[RFC6347-4.2.1-cookie] a stateless server: a fresh endpoint answering the second ClientHello sends records the client accepts', async (t) => {
+  const { seededRandom } = await import('./crypto/random.ts');
+  const { Endpoint } = await import('./engine.ts');
+  const { CookieJar } = await import('./handshake/dtls12/cookie.ts');
+  const { testPki } = await import('../testkit/credentials.ts');
+  const pki = await testPki('P-256');
+  const jar = new CookieJar({ random: seededRandom('jar') });
+  const server = (): InstanceType<typeof Endpoint> =>
+    new Endpoint({ role: 'server', certificate: pki.credentials, cookieJar: jar, peerAddress: '127.0.0.1:5000', random: seededRandom('s') });
+  const c = new Endpoint({ role: 'client', random: seededRandom('c') });
+  c.connect(0);
+  const first = server();
+  first.receive(c.pollTransmit() ?? new Uint8Array(0), 0);
+  c.receive(first.pollTransmit() ?? new Uint8Array(0), 0);
+  const second = server();
+  second.receive(c.pollTransmit() ?? new Uint8Array(0), 0);
+  for (let d = second.pollTransmit(); d !== undefined; d = second.pollTransmit()) c.receive(d, 0);
+  t.is(c.stats().records.discarded.replayed, 0);
+  t.is(c.handshakeState, 'ExpectChangeCipherSpec');
 });

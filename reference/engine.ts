@@ -32,6 +32,8 @@ export type EngineEvent =
   | { readonly kind: 'data'; readonly data: Uint8Array }
   /** A warning alert, or the peer's close_notify (then `closed` follows). */
   | { readonly kind: 'alert'; readonly from: 'peer' | 'us'; readonly level: number; readonly description: number }
+  /** Client: the server sent a CertificateRequest. */
+  | { readonly kind: 'certificate-requested'; readonly acceptedCas: readonly Uint8Array[]; readonly sentCertificate: boolean }
   /** The peer closed its sending side with close_notify. */
   | { readonly kind: 'peer-closed' }
   /** The connection failed: a fatal alert either way, or the retransmission budget ran out. */
@@ -200,8 +202,8 @@ export class Endpoint {
     for (const f of fragments) {
       if (this.statelessHello(f)) {
         if (!isWholeMessage(f)) continue;
+        this.progressSeq = Math.max(this.progressSeq, seq);
         this.step({ msgType: f.msgType, messageSeq: f.messageSeq, body: f.body }, now);
-        this.progressSeq = seq;
         continue;
       }
       if (this.state.established && f.msgType === this.state.expects[0] && isWholeMessage(f)) {
@@ -314,8 +316,10 @@ export class Endpoint {
         return;
       }
       case 'flight': {
-        if (a.items.length > 0 && a.items[0].kind === 'handshake' && a.items[0].msgType === HandshakeType.hello_verify_request) {
-          // RFC 6347 §4.2.1: the HelloVerifyRequest takes the ClientHello's record sequence number.
+        if (this.config.role === 'server' && this.records.writeEpoch === 0) {
+          // RFC 6347 §4.2.1: a HelloVerifyRequest takes the ClientHello's record sequence number,
+          // and so does the ServerHello of a stateless server: whatever endpoint answered the first
+          // ClientHello, our records never go below the client's, or it would see a replay.
           this.records.setNextSequenceNumber(Math.max(this.progressSeq, this.records.nextSequenceNumber(0)), 0);
         }
         this.transmit(this.timer.send(a.items, { final: a.final, retransmittable: a.retransmittable }, now));
@@ -329,6 +333,9 @@ export class Endpoint {
         return;
       case 'alert':
         this.sendAlert(a.level, a.description);
+        return;
+      case 'certificate-requested':
+        this.events.push({ kind: 'certificate-requested', acceptedCas: a.acceptedCas, sentCertificate: a.sentCertificate });
         return;
     }
   }

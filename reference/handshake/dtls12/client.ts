@@ -203,6 +203,7 @@ function expectServerHelloDone(share: KeyShare, pre: Uint8Array, requestedScheme
       const chain = own !== undefined && scheme !== undefined ? [...own.chain] : [];
       ctx.emit(T.certificate, (w) => writeCertificate(w, { certificateList: chain }));
       ctx.sentClientCertificate = chain.length > 0;
+      ctx.actions.push({ kind: 'certificate-requested', acceptedCas: ctx.acceptedCas ?? [], sentCertificate: chain.length > 0 });
     }
     ctx.emit(T.client_key_exchange, (w) => writeClientKeyExchange(w, { keyExchange: 'ecdhe', ecdhYc: share.publicKey }));
     ctx.deriveKeys(pre);

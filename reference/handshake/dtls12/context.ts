@@ -27,6 +27,8 @@ export type HandshakeAction =
   | { readonly kind: 'flight'; readonly items: readonly FlightItem[]; readonly final: boolean; readonly retransmittable: boolean }
   /** The peer's last flight arrived and checked out. */
   | { readonly kind: 'complete' }
+  /** Client: the server asked for a certificate (RFC 5246 §7.4.4); what it accepts and whether we sent one. */
+  | { readonly kind: 'certificate-requested'; readonly acceptedCas: readonly Uint8Array[]; readonly sentCertificate: boolean }
   /** An alert to send that does not end the connection (a warning). */
   | { readonly kind: 'alert'; readonly level: number; readonly description: number };
 

@@ -4,7 +4,7 @@
  * (RFC 6347 §4.2.1).
  */
 import { DtlsError } from '../../errors.ts';
-import { AlertDescription, ClientCertificateType, HandshakeType, ProtocolVersion } from '../../wire/enums.ts';
+import { AlertDescription, ClientCertificateType, HandshakeType, NamedGroup, ProtocolVersion } from '../../wire/enums.ts';
 import type { Extension } from '../../wire/extensions.ts';
 import { type ClientHello, readClientHello, writeServerHello } from '../../wire/hello.ts';
 import { readClientKeyExchange, writeServerKeyExchange } from '../../wire/key-exchange.ts';
@@ -110,7 +110,13 @@ function negotiate(ch: ClientHello, ctx: HandshakeContext): Choice {
   const key = c.certificate?.privateKey;
   if (key === undefined) throw DtlsError.internal('the server has no certificate');
   const scheme = chooseScheme(key, c.signatureSchemes, findExtension(ch.extensions, 'signature_algorithms')?.supportedSignatureAlgorithms);
-  const cipherSuite = c.cipherSuites.find((s) => ch.cipherSuites.includes(s) && keyExchangeOf(s) === 'ecdhe');
+  // RFC 8422 §5.3: the client's supported_groups also bounds the curve of our ECDSA certificate.
+  const certificateCurve = key.algorithm === 'P-256' ? NamedGroup.secp256r1 : key.algorithm === 'P-384' ? NamedGroup.secp384r1 : undefined;
+  const curveOk = certificateCurve === undefined || theirGroups === undefined || theirGroups.includes(certificateCurve);
+  const cipherSuite = curveOk ? c.cipherSuites.find((s) => ch.cipherSuites.includes(s) && keyExchangeOf(s) === 'ecdhe') : undefined;
+  if (!curveOk) {
+    throw DtlsError.incompatible(AlertDescription.handshake_failure, `the client's supported_groups leave out ${NamedGroup.nameOf(certificateCurve ?? 0)}, the curve of our certificate (RFC 8422 §5.3)`);
+  }
   if (cipherSuite === undefined || group === undefined || scheme === undefined) {
     const missing = cipherSuite === undefined ? 'cipher suite' : group === undefined ? 'group' : 'signature scheme';
     throw DtlsError.incompatible(AlertDescription.handshake_failure, `no ${missing} in common with the client`);
