@@ -144,7 +144,7 @@ test('[RFC6347-4.1.2.7-bad-mac] a record with a bad MAC is dropped and counted',
   t.is(p.server.status, 'established');
 });
 
-test('[RFC5746-no-renegotiation] a HelloRequest after the handshake gets a no_renegotiation warning', async (t) => {
+test('[RFC5246-7.4.1.1-no-renegotiation] a HelloRequest after the handshake gets a no_renegotiation warning', async (t) => {
   const log: string[] = [];
   const sr = serverRandomWatcher();
   const p = await referencePair({ keyLog: (l) => log.push(l) }, {}, 'renegotiation');

@@ -24,7 +24,7 @@ function runToTimeout(timer: FlightTimer<string>, sentAt: number): { waits: numb
   }
 }
 
-test('[RFC6347-4.2.4.1-timer-initial][RFC6347-4.2.4-timer-double][RFC6347-4.2.4.1-timer-cap] deadlines 1, 2, 4, 8, 16, 32, 60, 60 s, then a timeout after maxRetransmissions', (t) => {
+test('[RFC6347-4.2.4.1-timer-initial] [RFC6347-4.2.4.1-timer-double] [RFC6347-4.2.4.1-timer-cap] deadlines 1, 2, 4, 8, 16, 32, 60, 60 s, then a timeout after maxRetransmissions', (t) => {
   const timer = new FlightTimer<string>({ maxRetransmissions: 10 });
   t.is(timer.state, 'preparing');
   t.deepEqual(timer.send(['ClientHello'], FLIGHT, 0), ['ClientHello']);
@@ -43,7 +43,7 @@ test('[RFC6347-4.2.4.1-timer-initial][RFC6347-4.2.4-timer-double][RFC6347-4.2.4.
   t.deepEqual(timer.handleTimeout(10_000 * SECOND), { kind: 'none' });
 });
 
-test('[RFC6347-4.2.4-timer-double] every timer retransmission resends the whole flight', (t) => {
+test('[RFC6347-4.2.4-timer-expiry] every timer retransmission resends the whole flight', (t) => {
   const timer = new FlightTimer<string>();
   timer.send(['Certificate', 'ClientKeyExchange', 'ChangeCipherSpec', 'Finished'], FLIGHT, 0);
   const outcome = timer.handleTimeout(1 * SECOND);
@@ -61,7 +61,7 @@ test('[RFC6347-4.2.4.1-timer-cap] a configured initial value and cap: 0.5, 1, 2,
   t.deepEqual(last, { kind: 'timeout', retransmissions: 4 });
 });
 
-test('[RFC6347-4.2.4-timer-double] maxRetransmissions 0: the first expiry is the timeout', (t) => {
+test('[RFC6347-4.2.4-timer-expiry] maxRetransmissions 0: the first expiry is the timeout', (t) => {
   const timer = new FlightTimer<string>({ maxRetransmissions: 0 });
   timer.send(['ClientHello'], FLIGHT, 0);
   t.deepEqual(timer.handleTimeout(1 * SECOND), { kind: 'timeout', retransmissions: 0 });
@@ -88,7 +88,7 @@ test('[RFC6347-4.2.4-timer-expiry] a late handleTimeout retransmits once and cou
   t.deepEqual(timer.handleTimeout(31 * SECOND), { kind: 'none' });
 });
 
-test('[RFC6347-4.2.4.1-timer-reset] the timer goes back to 1 s when the peer\'s next flight arrives', (t) => {
+test('[RFC6347-4.2.4.1-timer-reset] after a lossy flight the grown timer value is kept for the next flight', (t) => {
   const timer = new FlightTimer<string>();
   timer.send(['ClientHello'], FLIGHT, 0);
   timer.handleTimeout(1 * SECOND);
@@ -99,12 +99,24 @@ test('[RFC6347-4.2.4.1-timer-reset] the timer goes back to 1 s when the peer\'s 
   timer.onPeerFlight(); // HelloVerifyRequest: new input
   t.is(timer.state, 'preparing');
   t.is(timer.nextTimeout(), undefined, 'the timer stops');
-  t.is(timer.currentTimeoutMs, 1 * SECOND);
+  t.is(timer.currentTimeoutMs, 8 * SECOND, 'kept: that flight needed retransmissions');
   t.deepEqual(timer.handleTimeout(100 * SECOND), { kind: 'none' }, 'nothing to resend while preparing');
 
   timer.send(['ClientHello (with cookie)'], FLIGHT, 9 * SECOND);
-  t.is(timer.nextTimeout(), 10 * SECOND);
+  t.is(timer.nextTimeout(), 17 * SECOND);
   t.is(timer.retransmissions, 0);
+});
+
+test('[RFC6347-4.2.4.1-timer-reset] after a flight that got through without loss the timer goes back to 1 s', (t) => {
+  const timer = new FlightTimer<string>();
+  timer.send(['ClientHello'], FLIGHT, 0);
+  timer.handleTimeout(1 * SECOND);
+  t.is(timer.currentTimeoutMs, 2 * SECOND);
+  timer.send(['ClientHello (with cookie)'], FLIGHT, 2 * SECOND); // kept: the first flight was lost once
+  t.is(timer.nextTimeout(), 4 * SECOND);
+  timer.send(['Certificate', 'ClientKeyExchange', 'Finished'], FLIGHT, 3 * SECOND); // the last one went through
+  t.is(timer.currentTimeoutMs, 1 * SECOND);
+  t.is(timer.nextTimeout(), 4 * SECOND);
 });
 
 test('[RFC6347-4.2.4.1-timer-reset] a retransmission from the peer is not new input: the timer value is kept', (t) => {
@@ -132,7 +144,7 @@ test('[RFC6347-4.2.4-waiting-read-retransmit] in WAITING, a retransmitted peer f
   t.is(timer.handleTimeout(3_400).kind, 'timeout');
 });
 
-test('[RFC6347-4.2.1-hvr-no-retransmit] a HelloVerifyRequest flight is sent once and never retransmitted', (t) => {
+test('[RFC6347-3.2.1-hvr-no-retransmit] a HelloVerifyRequest flight is sent once and never retransmitted', (t) => {
   const timer = new FlightTimer<string>({ startIn: 'waiting' });
   t.deepEqual(timer.send(['HelloVerifyRequest'], HELLO_VERIFY_REQUEST, 0), ['HelloVerifyRequest']);
   t.is(timer.state, 'waiting');
@@ -175,7 +187,7 @@ test('[RFC6347-4.2.4-final-flight-resend] the side that receives the final fligh
   timer.onPeerFinalFlight();
   t.is(timer.state, 'finished');
   t.is(timer.nextTimeout(), undefined);
-  t.is(timer.currentTimeoutMs, 1 * SECOND);
+  t.is(timer.currentTimeoutMs, 2 * SECOND, 'kept: our last flight needed a retransmission (§4.2.4.1)');
   t.deepEqual(timer.onPeerRetransmission(5 * SECOND), { kind: 'none' });
 });
 
@@ -188,7 +200,7 @@ test('[RFC6347-4.2.4-rehandshake] a new flight from FINISHED replaces the final 
   t.deepEqual(timer.handleTimeout(101 * SECOND), { kind: 'retransmit', flight: ['HelloRequest'] });
 });
 
-test('[RFC6347-4.2.4-timer-double] a new flight resets the retransmission count and replaces what is resent', (t) => {
+test('[RFC6347-4.2.4-preparing] a new flight resets the retransmission count and replaces what is resent', (t) => {
   const timer = new FlightTimer<string>({ maxRetransmissions: 2 });
   timer.send(['ClientHello'], FLIGHT, 0);
   timer.handleTimeout(1 * SECOND);
@@ -196,7 +208,8 @@ test('[RFC6347-4.2.4-timer-double] a new flight resets the retransmission count 
   timer.onPeerFlight();
   timer.send(['ClientHello (with cookie)'], FLIGHT, 4 * SECOND);
   t.is(timer.retransmissions, 0);
-  t.deepEqual(timer.handleTimeout(5 * SECOND), { kind: 'retransmit', flight: ['ClientHello (with cookie)'] });
+  t.deepEqual(timer.handleTimeout(5 * SECOND), { kind: 'none' }, 'the grown 4 s value is kept after a lossy flight');
+  t.deepEqual(timer.handleTimeout(8 * SECOND), { kind: 'retransmit', flight: ['ClientHello (with cookie)'] });
 });
 
 test('the send result and the retransmitted flight are copies: the caller cannot change what is resent', (t) => {

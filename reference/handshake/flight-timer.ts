@@ -155,7 +155,7 @@ export class FlightTimer<T> {
     if (flight.length === 0) throw new RangeError('FlightTimer.send: a flight holds at least one item');
     const items = [...flight];
     this.flight = kind.retransmittable ? items : undefined;
-    this.timerRetransmissions = 0;
+    this.lossless();
     this.current = kind.final ? 'finished' : 'waiting';
     this.deadline = kind.retransmittable && !kind.final ? now + this.timeoutMs : undefined;
     return items;
@@ -163,8 +163,9 @@ export class FlightTimer<T> {
 
   /**
    * The peer's next flight has arrived whole (RFC 6347 §4.2.4, WAITING exit 3): our flight needs
-   * no more retransmission. New input: the timer stops and its value goes back to the initial one;
-   * the machine is PREPARING the answer. Partial reads (some fragments, or some messages of the
+   * no more retransmission. New input: the timer stops; its value goes back to the initial one if
+   * our flight got through without a retransmission (§4.2.4.1), else it is kept for the next
+   * flight. The machine is PREPARING the answer. Partial reads (some fragments, or some messages of the
    * flight) must not be reported: they "do not cause state transitions or timer resets".
    */
   onPeerFlight(): void {
@@ -236,7 +237,14 @@ export class FlightTimer<T> {
   private receivedNewInput(): void {
     this.deadline = undefined;
     this.flight = undefined;
+  }
+
+  /**
+   * RFC 6347 §4.2.4.1: keep the grown timer value until a flight gets through without loss (no
+   * timer-driven retransmission); only then does it go back to the initial value.
+   */
+  private lossless(): void {
+    if (this.timerRetransmissions === 0) this.timeoutMs = this.initialTimeoutMs;
     this.timerRetransmissions = 0;
-    this.timeoutMs = this.initialTimeoutMs;
   }
 }

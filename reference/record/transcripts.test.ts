@@ -79,7 +79,7 @@ function receiveAll(tr: Transcript, sender: 'client' | 'server', senderKeys: Tra
   return out;
 }
 
-test('[RFC6347-4.1-interop] golden transcripts are present', (t) => {
+test('the golden transcripts are present', (t) => {
   if (files.length === 0) t.log('vectors/transcripts/ has no transcripts yet');
   t.true(files.length >= 6, `found ${files.length} transcripts`);
 });

@@ -124,7 +124,7 @@ sharedTest('[RFC9147-5.3] wolfSSL DTLS 1.3 ClientHello: legacy_cookie, key_share
   t.is(hex(encode((w) => writeClientHello(w, ch))), hex(chBytes));
 });
 
-sharedTest('[RFC9147-5.3] wolfSSL DTLS 1.3 ServerHello: server_share x25519, selected_version DTLS 1.3', [...ILLUSTRATED, 'record-shello'], (t) => {
+sharedTest('[RFC9147-5.4] wolfSSL DTLS 1.3 ServerHello: server_share x25519, selected_version DTLS 1.3', [...ILLUSTRATED, 'record-shello'], (t) => {
   const shBytes = firstHandshakeBody(readShared([...ILLUSTRATED, 'record-shello']));
   const sh = serverHelloOf(shBytes);
   const share = sh.extensions?.[0];
