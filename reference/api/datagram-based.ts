@@ -54,7 +54,14 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer(at, fn) {
-    const handle = setTimeout(fn, Math.max(0, at - performance.now()));
+    // setTimeout fires at once for delays over 2^31-1 ms; longer waits go in steps.
+    const MAX_DELAY = 2 ** 31 - 1;
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (): void => {
+      const delay = at - performance.now();
+      handle = delay > MAX_DELAY ? setTimeout(arm, MAX_DELAY) : setTimeout(fn, Math.max(0, delay));
+    };
+    arm();
     return () => clearTimeout(handle);
   },
 };
