@@ -87,7 +87,7 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'getDatabase() and the database property return the database last given to setDatabase().' },
   { id: 'SEED-database-default', source: 'seed', section: 'set_database, :database', level: 'documented', untested: PENDING,
     summary: 'Until the caller sets one, peer certificates are verified against the backend default database.' },
-  { id: 'SEED-null-database-unknown-ca', source: 'seed', section: 'set_database', level: 'documented', untested: PENDING,
+  { id: 'SEED-null-database-unknown-ca', source: 'seed', section: 'set_database', level: 'documented',
     summary: 'With the database set to null, verifying a peer certificate always reports UNKNOWN_CA, so a client emits accept-certificate unless its validation flags omit UNKNOWN_CA.' },
   { id: 'SEED-database-verify-chain', source: 'seed', section: ':database', level: 'documented', untested: PENDING,
     summary: 'With a non-default database the connection verifies the peer chain through that database\'s verifyChain, without TLS session context.' },
@@ -119,7 +119,7 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'Setting the peer certificate raises a notify for the peer-certificate property, which tells a watcher the handshake happened.' },
   { id: 'SEED-peer-certificate-errors', source: 'seed', section: 'get_peer_certificate_errors, :peer-certificate-errors', level: 'documented', untested: PENDING,
     summary: 'getPeerCertificateErrors() gives the verification flags of the peer certificate after the handshake, 0 unless validation flags were relaxed or a handler accepted a bad certificate.' },
-  { id: 'SEED-verify-failure-sets-flag', source: 'seed', section: ':peer-certificate-errors, ::accept-certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-verify-failure-sets-flag', source: 'seed', section: ':peer-certificate-errors, ::accept-certificate', level: 'documented',
     summary: 'A failed verification sets at least one flag in the errors, though not necessarily every flag that applies.' },
   { id: 'SEED-no-masking-single-flags', source: 'seed', section: ':peer-certificate-errors, ::accept-certificate', level: 'SHOULD NOT', untested: ADVICE,
     summary: 'Callers must not accept a certificate by ignoring one flag such as EXPIRED, since that flag may be the only one reported for a worse certificate.' },
@@ -157,7 +157,7 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'An explicit handshake() resolves when the initial handshake succeeds and rejects with its error when it fails.' },
   { id: 'SEED-handshake-success-not-usable', source: 'seed', section: 'handshake', level: 'documented', untested: PENDING,
     summary: 'A client handshake can succeed and the server still reject the client certificate afterwards, so the next read fails.' },
-  { id: 'SEED-handshake-once', source: 'seed', section: 'handshake', level: 'documented', untested: PENDING,
+  { id: 'SEED-handshake-once', source: 'seed', section: 'handshake', level: 'documented',
     summary: 'Calling handshake() after the initial handshake does nothing: no renegotiation starts.' },
 
   // --- shutdown ---

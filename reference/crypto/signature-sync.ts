@@ -8,7 +8,7 @@ import { createPrivateKey, createPublicKey, constants, sign as nodeSign, verify 
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { CryptoError } from './errors.ts';
+import { CryptoError, requireBytes } from './errors.ts';
 import { type PrivateKey, _secretOf } from './private-key.ts';
 import type { PublicKey } from './public-key.ts';
 import { type SchemeOptions, type SignatureAlgorithm, ecdsaDerToP1363, encodeEcdsaSignature, schemeMatchesKey, signatureAlgorithmOf, signatureSchemeName } from './signature.ts';
@@ -67,24 +67,40 @@ export function signSync(scheme: number, key: PrivateKey, message: Uint8Array, o
 
 /** True when `signature` is a valid `scheme` signature of `message` by `key`; malformed is false. */
 export function verifySync(scheme: number, key: PublicKey, message: Uint8Array, signature: Uint8Array, options: SchemeOptions = {}): boolean {
-  const alg = checkScheme(scheme, key.algorithm, options);
+  return verifyWithAlgorithmSync(checkScheme(scheme, key.algorithm, options), key, message, signature);
+}
+
+/**
+ * `verifyWithAlgorithm` without the Promise (certificate signatures, checked by the API's
+ * synchronous path validation): same rules, so a malformed signature is false and a key that
+ * cannot have made the signature throws `key-scheme-mismatch`.
+ */
+export function verifyWithAlgorithmSync(algorithm: SignatureAlgorithm, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
+  requireBytes('verifyWithAlgorithmSync', 'message', message);
+  requireBytes('verifyWithAlgorithmSync', 'signature', signature);
+  const fits = algorithm.kind === 'ecdsa' ? key.algorithm === 'P-256' || key.algorithm === 'P-384' : algorithm.kind === 'ed25519' ? key.algorithm === 'Ed25519' : key.algorithm === 'RSA';
+  if (!fits) {
+    throw new CryptoError('key-scheme-mismatch', `a ${algorithm.kind} signature cannot be checked with a ${key.algorithm} key`);
+  }
   try {
-    switch (alg.kind) {
+    switch (algorithm.kind) {
       case 'ecdsa': {
         const curve = curveOf(key);
         const compact = ecdsaDerToP1363(signature, key.algorithm === 'P-256' ? 'P-256' : 'P-384');
-        return curve.verify(compact, digest(alg.hash, message), key.raw, { prehash: false, lowS: false, format: 'compact' });
+        return curve.verify(compact, digest(algorithm.hash, message), key.raw, { prehash: false, lowS: false, format: 'compact' });
       }
       case 'ed25519':
         return signature.length === 64 && ed25519.verify(signature, message, key.raw, { zip215: false });
       case 'rsa-pkcs1':
       case 'rsa-pss': {
+        // RFC 8017 §8.1.2 / §8.2.2 step 1: the signature is exactly as long as the modulus.
+        if (signature.length !== Math.ceil(key.bits / 8)) return false;
         let k = nodeKeys.get(key);
         if (k === undefined) {
           k = createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' });
           nodeKeys.set(key, k);
         }
-        return nodeVerify(nodeHash(alg), message, rsaOptions(alg, k), signature);
+        return nodeVerify(nodeHash(algorithm), message, rsaOptions(algorithm, k), signature);
       }
     }
   } catch {
