@@ -8,7 +8,7 @@ import { encode } from '../wire/writer.ts';
 import { HANDSHAKE_HEADER_LENGTH, isWholeMessage, writeHandshakeFragment, type HandshakeFragment } from '../wire/handshake-header.ts';
 import { fragmentMessage } from './fragmentation.ts';
 import { Reassembler, type WholeHandshakeMessage } from './reassembly.ts';
-import { assertProperty } from './_testing.ts';
+import { assertProperty } from '../../testkit/property.ts';
 
 const CERTIFICATE = 11;
 

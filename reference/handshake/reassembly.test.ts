@@ -6,7 +6,7 @@ import test from 'ava';
 import * as fc from 'fast-check';
 import type { HandshakeFragment } from '../wire/handshake-header.ts';
 import { Reassembler, type FragmentDrop, type FragmentRejection, type ReassemblyCounters, type WholeHandshakeMessage } from './reassembly.ts';
-import { assertProperty } from './_testing.ts';
+import { assertProperty } from '../../testkit/property.ts';
 
 const CLIENT_HELLO = 1;
 const CERTIFICATE = 11;

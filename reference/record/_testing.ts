@@ -2,8 +2,6 @@
  * Test support for the `*.test.ts` files of reference/record; not part of the record layer's API.
  * Hex fixtures, and fast-check with a fixed seed (or `$FC_SEED`) that prints the seed on failure.
  */
-import type { ExecutionContext } from 'ava';
-import * as fc from 'fast-check';
 
 export function hexToBytes(hex: string): Uint8Array {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new Error(`not hex: ${hex.slice(0, 40)}`);
@@ -26,25 +24,4 @@ export function hexFigure(text: string): Uint8Array {
   return hexToBytes(text.replace(/#[^\n]*/g, '').replace(/\s+/g, ''));
 }
 
-/** The seed used when `$FC_SEED` is not set. */
-export const DEFAULT_FC_SEED = 0x6347_4126;
-
-export function propertySeed(): number {
-  const fromEnv = process.env.FC_SEED;
-  if (fromEnv === undefined || fromEnv === '') return DEFAULT_FC_SEED;
-  const seed = Number(fromEnv);
-  if (!Number.isInteger(seed)) throw new Error(`FC_SEED must be an integer, got ${JSON.stringify(fromEnv)}`);
-  return seed;
-}
-
-/** Runs a synchronous property with a fixed seed; on failure logs how to replay it. */
-export function assertProperty<Ts>(t: ExecutionContext, property: fc.IProperty<Ts>, numRuns: number): void {
-  const seed = propertySeed();
-  try {
-    fc.assert(property, { seed, numRuns });
-  } catch (error) {
-    t.log(`fast-check failed with seed ${seed}: replay with FC_SEED=${seed}`);
-    throw error;
-  }
-  t.pass();
-}
+export { DEFAULT_FC_SEED, assertProperty, propertySeed } from '../../testkit/property.ts';

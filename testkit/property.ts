@@ -1,8 +1,6 @@
 /**
- * Test support for the `*.test.ts` files of reference/handshake; not part of its public face.
- *
- * `assertProperty`: fast-check with a fixed seed, or `$FC_SEED` to replay a run; a failure logs the
- * seed. Same convention (and default seed) as reference/crypto/_testing.ts.
+ * fast-check in tests: a fixed seed, or `$FC_SEED` to replay a run; a failure logs the seed and
+ * the command line that replays it.
  */
 import type { ExecutionContext } from 'ava';
 import * as fc from 'fast-check';
