@@ -15,35 +15,35 @@ const ADVICE = 'advice to the caller: no behaviour of the connection to check';
 
 export const SEED_REQUIREMENTS: readonly Requirement[] = [
   // --- overview ---
-  { id: 'SEED-wraps-datagram-based', source: 'seed', section: 'overview', level: 'documented', untested: PENDING,
+  { id: 'SEED-wraps-datagram-based', source: 'seed', section: 'overview', level: 'documented',
     summary: 'A DTLS connection runs over a base DatagramBased and is itself a DatagramBased that sends and receives the protected datagrams.' },
-  { id: 'SEED-client-server-subclasses', source: 'seed', section: 'overview', level: 'documented', untested: PENDING,
+  { id: 'SEED-client-server-subclasses', source: 'seed', section: 'overview', level: 'documented',
     summary: 'DtlsClientConnection and DtlsServerConnection are the client and server sides of the one DtlsConnection interface.' },
-  { id: 'SEED-no-peer-address-set', source: 'seed', section: 'overview', level: 'documented', untested: PENDING,
+  { id: 'SEED-no-peer-address-set', source: 'seed', section: 'overview', level: 'documented',
     summary: 'Neither side sets the peer address on its base socket; connecting the base socket is left to the caller.' },
-  { id: 'SEED-base-closed-no-not-connected', source: 'seed', section: 'overview', level: 'documented', untested: PENDING,
+  { id: 'SEED-base-closed-no-not-connected', source: 'seed', section: 'overview', level: 'documented',
     summary: 'When the caller left the base socket unconnected and then closed it, further I/O on the DTLS connection does not fail with NOT_CONNECTED.' },
 
   // --- close / close_async / close_finish ---
-  { id: 'SEED-close-shuts-both', source: 'seed', section: 'close', level: 'documented', untested: PENDING,
+  { id: 'SEED-close-shuts-both', source: 'seed', section: 'close', level: 'documented',
     summary: 'close() does what shutdown(read = true, write = true) does.' },
-  { id: 'SEED-close-flushes-pending', source: 'seed', section: 'close', level: 'documented', untested: PENDING,
+  { id: 'SEED-close-flushes-pending', source: 'seed', section: 'close', level: 'documented',
     summary: 'close() completes only after data that was buffered but not yet transmitted has been sent.' },
-  { id: 'SEED-close-sends-close-notify', source: 'seed', section: 'close', level: 'documented', untested: PENDING,
+  { id: 'SEED-close-sends-close-notify', source: 'seed', section: 'close', level: 'documented',
     summary: 'close() sends a close_notify alert to the peer after the pending data.' },
-  { id: 'SEED-close-may-await-peer-notify', source: 'seed', section: 'close', level: 'MAY', untested: PENDING,
+  { id: 'SEED-close-may-await-peer-notify', source: 'seed', section: 'close', level: 'MAY',
     summary: 'close() is allowed to wait for the peer to answer with its own close_notify before completing.' },
-  { id: 'SEED-close-keeps-base-socket', source: 'seed', section: 'close', level: 'documented', untested: PENDING,
+  { id: 'SEED-close-keeps-base-socket', source: 'seed', section: 'close', level: 'documented',
     summary: 'close() leaves the base socket open; the caller closes it separately.' },
-  { id: 'SEED-closed-ops-fail-closed', source: 'seed', section: 'close', level: 'documented', untested: PENDING,
+  { id: 'SEED-closed-ops-fail-closed', source: 'seed', section: 'close', level: 'documented',
     summary: 'After close(), every other operation on the connection fails with IOErrorEnum.CLOSED.' },
-  { id: 'SEED-close-twice-ok', source: 'seed', section: 'close', level: 'documented', untested: PENDING,
+  { id: 'SEED-close-twice-ok', source: 'seed', section: 'close', level: 'documented',
     summary: 'Calling close() on an already closed connection succeeds without an error.' },
-  { id: 'SEED-close-on-release', source: 'seed', section: 'close', level: 'documented', untested: PENDING,
+  { id: 'SEED-close-on-release', source: 'seed', section: 'close', level: 'documented',
     summary: 'A connection whose last reference is released (here: disposed) is closed automatically, so close() only makes release earlier.' },
-  { id: 'SEED-close-cancelled-recall', source: 'seed', section: 'close', level: 'documented', untested: PENDING,
+  { id: 'SEED-close-cancelled-recall', source: 'seed', section: 'close', level: 'documented',
     summary: 'A close() cancelled part-way may leave the connection half closed and drop unsent data, and calling close() again finishes closing it.' },
-  { id: 'SEED-async-forms', source: 'seed', section: 'close_async, handshake_async, shutdown_async', level: 'documented', untested: PENDING,
+  { id: 'SEED-async-forms', source: 'seed', section: 'close_async, handshake_async, shutdown_async', level: 'documented',
     summary: 'The asynchronous forms of close, handshake and shutdown behave like the blocking forms; here each pair is one Promise-returning method taking an AbortSignal.' },
 
   // --- emit_accept_certificate ---
@@ -75,11 +75,11 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'getChannelBindingData fails when the connection cannot provide that type or the data does not exist yet (for instance before the handshake).' },
 
   // --- ciphersuite name ---
-  { id: 'SEED-ciphersuite-null-before-handshake', source: 'seed', section: 'get_ciphersuite_name', level: 'documented', untested: PENDING,
+  { id: 'SEED-ciphersuite-null-before-handshake', source: 'seed', section: 'get_ciphersuite_name', level: 'documented',
     summary: 'getCiphersuiteName() is null before the handshake has completed.' },
-  { id: 'SEED-ciphersuite-null-after-close', source: 'seed', section: 'get_ciphersuite_name', level: 'documented', untested: PENDING,
+  { id: 'SEED-ciphersuite-null-after-close', source: 'seed', section: 'get_ciphersuite_name', level: 'documented',
     summary: 'getCiphersuiteName() is null again once the connection is closed.' },
-  { id: 'SEED-ciphersuite-name', source: 'seed', section: 'get_ciphersuite_name, :ciphersuite-name', level: 'documented', untested: PENDING,
+  { id: 'SEED-ciphersuite-name', source: 'seed', section: 'get_ciphersuite_name, :ciphersuite-name', level: 'documented',
     summary: 'After the handshake getCiphersuiteName() and the ciphersuite-name property give a display name for the negotiated suite, meant for people rather than parsing.' },
 
   // --- database ---
@@ -125,53 +125,53 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'Callers must not accept a certificate by ignoring one flag such as EXPIRED, since that flag may be the only one reported for a worse certificate.' },
 
   // --- protocol version ---
-  { id: 'SEED-protocol-version-unknown-before-handshake', source: 'seed', section: 'get_protocol_version', level: 'documented', untested: PENDING,
+  { id: 'SEED-protocol-version-unknown-before-handshake', source: 'seed', section: 'get_protocol_version', level: 'documented',
     summary: 'getProtocolVersion() is UNKNOWN before the handshake has completed.' },
-  { id: 'SEED-protocol-version-unknown-after-close', source: 'seed', section: 'get_protocol_version', level: 'documented', untested: PENDING,
+  { id: 'SEED-protocol-version-unknown-after-close', source: 'seed', section: 'get_protocol_version', level: 'documented',
     summary: 'getProtocolVersion() is UNKNOWN again once the connection is closed.' },
-  { id: 'SEED-protocol-version', source: 'seed', section: 'get_protocol_version, :protocol-version', level: 'documented', untested: PENDING,
+  { id: 'SEED-protocol-version', source: 'seed', section: 'get_protocol_version, :protocol-version', level: 'documented',
     summary: 'After the handshake getProtocolVersion() and the protocol-version property give the negotiated DTLS version (DTLS_1_0, DTLS_1_2, or our DTLS_1_3), or UNKNOWN for a version the enum lacks.' },
 
   // --- rehandshake mode ---
-  { id: 'SEED-rehandshake-mode-deprecated', source: 'seed', section: 'get_rehandshake_mode, set_rehandshake_mode, :rehandshake-mode', level: 'documented', untested: PENDING,
+  { id: 'SEED-rehandshake-mode-deprecated', source: 'seed', section: 'get_rehandshake_mode, set_rehandshake_mode, :rehandshake-mode', level: 'documented',
     summary: 'The rehandshake mode is deprecated: it can be set and read back but changes nothing about the connection.' },
 
   // --- require close notify ---
-  { id: 'SEED-require-close-notify-default', source: 'seed', section: 'set_require_close_notify, :require-close-notify', level: 'documented', untested: PENDING,
+  { id: 'SEED-require-close-notify-default', source: 'seed', section: 'set_require_close_notify, :require-close-notify', level: 'documented',
     summary: 'require-close-notify is true on a new connection, and getRequireCloseNotify() returns the value last set.' },
-  { id: 'SEED-require-close-notify-eof', source: 'seed', section: 'set_require_close_notify', level: 'documented', untested: PENDING,
+  { id: 'SEED-require-close-notify-eof', source: 'seed', section: 'set_require_close_notify', level: 'documented',
     summary: 'With require-close-notify true, a peer that goes away without a close_notify makes reads fail with TlsError.EOF.' },
-  { id: 'SEED-no-require-close-notify-zero-read', source: 'seed', section: 'set_require_close_notify', level: 'documented', untested: PENDING,
+  { id: 'SEED-no-require-close-notify-zero-read', source: 'seed', section: 'set_require_close_notify', level: 'documented',
     summary: 'With require-close-notify false, a peer that goes away without a close_notify shows up as a zero-length read.' },
-  { id: 'SEED-close-notify-regardless', source: 'seed', section: 'set_require_close_notify', level: 'documented', untested: PENDING,
+  { id: 'SEED-close-notify-regardless', source: 'seed', section: 'set_require_close_notify', level: 'documented',
     summary: 'require-close-notify only governs the peer\'s close: our own close() sends close_notify whatever its value.' },
-  { id: 'SEED-unclean-close-base-socket', source: 'seed', section: 'set_require_close_notify', level: 'documented', untested: PENDING,
+  { id: 'SEED-unclean-close-base-socket', source: 'seed', section: 'set_require_close_notify', level: 'documented',
     summary: 'Closing the base socket instead of the connection closes without sending close_notify.' },
 
   // --- handshake ---
-  { id: 'SEED-client-implicit-handshake', source: 'seed', section: 'handshake', level: 'documented', untested: PENDING,
+  { id: 'SEED-client-implicit-handshake', source: 'seed', section: 'handshake', level: 'documented',
     summary: 'A client that sends or receives before handshaking runs the handshake first by itself.' },
-  { id: 'SEED-server-implicit-handshake', source: 'seed', section: 'handshake', level: 'documented', untested: PENDING,
+  { id: 'SEED-server-implicit-handshake', source: 'seed', section: 'handshake', level: 'documented',
     summary: 'A server also handshakes by itself on first use, so calling handshake() there is only for clearer errors.' },
-  { id: 'SEED-handshake-reports-outcome', source: 'seed', section: 'handshake', level: 'documented', untested: PENDING,
+  { id: 'SEED-handshake-reports-outcome', source: 'seed', section: 'handshake', level: 'documented',
     summary: 'An explicit handshake() resolves when the initial handshake succeeds and rejects with its error when it fails.' },
-  { id: 'SEED-handshake-success-not-usable', source: 'seed', section: 'handshake', level: 'documented', untested: PENDING,
+  { id: 'SEED-handshake-success-not-usable', source: 'seed', section: 'handshake', level: 'documented',
     summary: 'A client handshake can succeed and the server still reject the client certificate afterwards, so the next read fails.' },
   { id: 'SEED-handshake-once', source: 'seed', section: 'handshake', level: 'documented',
     summary: 'Calling handshake() after the initial handshake does nothing: no renegotiation starts.' },
 
   // --- shutdown ---
-  { id: 'SEED-shutdown-read', source: 'seed', section: 'shutdown', level: 'documented', untested: PENDING,
+  { id: 'SEED-shutdown-read', source: 'seed', section: 'shutdown', level: 'documented',
     summary: 'After shutdown with read = true, receiving fails with IOErrorEnum.CLOSED.' },
-  { id: 'SEED-shutdown-write', source: 'seed', section: 'shutdown', level: 'documented', untested: PENDING,
+  { id: 'SEED-shutdown-write', source: 'seed', section: 'shutdown', level: 'documented',
     summary: 'After shutdown with write = true, sending fails with IOErrorEnum.CLOSED.' },
-  { id: 'SEED-shutdown-both-is-close', source: 'seed', section: 'shutdown', level: 'documented', untested: PENDING,
+  { id: 'SEED-shutdown-both-is-close', source: 'seed', section: 'shutdown', level: 'documented',
     summary: 'shutdown with both read and write true is allowed and does what close() does.' },
-  { id: 'SEED-shutdown-cancelled-recall', source: 'seed', section: 'shutdown', level: 'documented', untested: PENDING,
+  { id: 'SEED-shutdown-cancelled-recall', source: 'seed', section: 'shutdown', level: 'documented',
     summary: 'A shutdown cancelled part-way may leave the connection half closed and drop unsent data, and calling shutdown again finishes it.' },
 
   // --- properties without a method of their own ---
-  { id: 'SEED-base-socket-property', source: 'seed', section: ':base-socket', level: 'documented', untested: PENDING,
+  { id: 'SEED-base-socket-property', source: 'seed', section: ':base-socket', level: 'documented',
     summary: 'The base-socket property is the wrapped DatagramBased, which may be any implementation and not only a socket.' },
 
   // --- ::accept-certificate ---

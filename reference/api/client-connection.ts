@@ -15,7 +15,7 @@ export interface DtlsClientOptions extends Omit<SideOptions, 'role' | 'baseSocke
 export class DtlsClientConnection extends DtlsConnection {
   private serverIdentityValue: SocketAddress | string | undefined;
   private validationFlagsValue: number = TlsCertificateFlags.VALIDATE_ALL;
-  private acceptedCasValue: Uint8Array[] = [];
+  private acceptedCasValue: Uint8Array[] | null = null;
 
   private constructor(baseSocket: DatagramBased, serverIdentity: SocketAddress | string | undefined, options: DtlsClientOptions) {
     super({ ...options, role: 'client', baseSocket });
@@ -57,9 +57,16 @@ export class DtlsClientConnection extends DtlsConnection {
     this.validationFlags = value;
   }
 
-  /** The certificate authorities the server's CertificateRequest named (DER), empty if none. */
-  getAcceptedCas(): Uint8Array[] {
-    return this.acceptedCasValue.map((c) => c.slice());
+  /**
+   * g_dtls_client_connection_get_accepted_cas: the certificate authorities (DER distinguished
+   * names) the server's CertificateRequest named; null when the server asked for no certificate,
+   * so an empty list still tells the caller it was asked (seed).
+   */
+  getAcceptedCas(): Uint8Array[] | null {
+    return this.acceptedCasValue === null ? null : this.acceptedCasValue.map((c) => c.slice());
+  }
+  get acceptedCas(): Uint8Array[] | null {
+    return this.getAcceptedCas();
   }
 
   protected sideConfig(): Partial<EndpointConfig> {

@@ -13,7 +13,7 @@ import type { EndpointConfig, PeerVerdict } from '../handshake/dtls12/config.ts'
 import { CipherSuite, AlertDescription } from '../wire/enums.ts';
 import { type Clock, type DatagramBased, type InputMessage, type IoOptions, type OutputMessage, systemClock } from './datagram-based.ts';
 import { IOCondition, TlsCertificateFlags, TlsChannelBindingType, TlsProtocolVersion, TlsRehandshakeMode, type TlsChannelBindingTypeValue, type TlsProtocolVersionValue, type TlsRehandshakeModeValue } from './enums.ts';
-import { GioError, IOErrorEnum, TlsErrorEnum, fromDtlsError, ioError, tlsError } from './errors.ts';
+import { GioError, IOErrorEnum, TlsChannelBindingErrorEnum, TlsErrorEnum, channelBindingError, fromDtlsError, ioError, tlsError } from './errors.ts';
 import { SignalEmitter } from './signals.ts';
 import { TlsCertificate } from './tls-certificate.ts';
 import { TLS_DATABASE_PURPOSE_AUTHENTICATE_CLIENT, TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, type TlsDatabase, tlsBackendDefaultDatabase } from './tls-database.ts';
@@ -52,6 +52,10 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
   private writeClosed = false;
   private peerClosed = false;
   private baseGone = false;
+  /** Settles when every datagram handed to the base socket so far has been sent (or failed). */
+  private sending: Promise<void> = Promise.resolve();
+  /** The base socket's first send failure (closed under us...): later sends report it. */
+  private sendFailure: GioError | undefined;
 
   private certificateValue: TlsCertificate | undefined;
   private databaseValue: TlsDatabase | null = tlsBackendDefaultDatabase();
@@ -205,16 +209,17 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
 
   /**
    * g_dtls_connection_get_channel_binding_data. With `checkOnly`, only whether the data can be had
-   * (resolves to an empty array). Errors: G_TLS_ERROR_NOT_TLS before the handshake or after close,
-   * G_TLS_ERROR_UNAVAILABLE when the type does not apply (tls-exporter without EMS).
+   * (returns an empty array). Errors, in GIO's G_TLS_CHANNEL_BINDING_ERROR domain: INVALID_STATE
+   * before the handshake or after close, NOT_IMPLEMENTED for a type we do not know, NOT_AVAILABLE
+   * when the type does not apply (tls-exporter without EMS).
    */
   getChannelBindingData(type: TlsChannelBindingTypeValue, checkOnly = false): Uint8Array {
     const e = this.usable();
-    if (e === undefined || e.negotiated === undefined) throw tlsError(TlsErrorEnum.NOT_TLS, 'channel binding data exists only after the handshake');
+    if (e === undefined || e.negotiated === undefined) throw channelBindingError(TlsChannelBindingErrorEnum.INVALID_STATE, 'the handshake is not finished: no channel binding data yet');
     const name = type === TlsChannelBindingType.UNIQUE ? 'tls-unique' : type === TlsChannelBindingType.SERVER_END_POINT ? 'tls-server-end-point' : type === TlsChannelBindingType.EXPORTER ? 'tls-exporter' : undefined;
-    if (name === undefined) throw tlsError(TlsErrorEnum.UNAVAILABLE, `unknown channel binding type ${type}`);
+    if (name === undefined) throw channelBindingError(TlsChannelBindingErrorEnum.NOT_IMPLEMENTED, `unknown channel binding type ${type}`);
     const data = e.channelBinding(name);
-    if (data === undefined) throw tlsError(TlsErrorEnum.UNAVAILABLE, `${name} is not available on this connection`);
+    if (data === undefined) throw channelBindingError(TlsChannelBindingErrorEnum.NOT_AVAILABLE, `${name} is not available on this connection`);
     return checkOnly ? new Uint8Array(0) : data;
   }
 
@@ -235,7 +240,9 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
 
   /** g_dtls_connection_handshake: the first call runs it; later calls resolve at once (seed: handshake once). */
   handshake(options: IoOptions = {}): Promise<void> {
-    this.checkOpen();
+    if (this.closed) return Promise.reject(ioError(IOErrorEnum.CLOSED, 'the DTLS connection is closed'));
+    // Once established there is nothing to do, and nothing a signal could cancel.
+    if (this.endpoint?.status === 'established') return Promise.resolve();
     this.handshakePromise ??= this.runHandshake();
     return this.withSignal(this.handshakePromise, options.signal, () => this.abortHandshake());
   }
@@ -267,6 +274,7 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
   }
 
   private abortHandshake(): void {
+    if (this.endpoint !== undefined && this.endpoint.status !== 'handshaking') return;
     this.setFailure(ioError(IOErrorEnum.CANCELLED, 'the handshake was cancelled'));
     this.stopPump();
     this.waiters.wake();
@@ -280,12 +288,28 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
     } catch (e) {
       return { ok: false, alert: AlertDescription.bad_certificate, reason: `the peer's certificate does not parse: ${e instanceof Error ? e.message : String(e)}` };
     }
-    const db = this.databaseValue;
-    const errors = db === null ? TlsCertificateFlags.UNKNOWN_CA : db.verifyChainSync(certificate, this.role === 'client' ? TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER : TLS_DATABASE_PURPOSE_AUTHENTICATE_CLIENT, this.peerIdentity(), this.interactionValue);
+    const errors = this.verifyChain(certificate);
     this.pendingPeer = { certificate, errors };
     const accepted = this.emitsAcceptCertificate(errors) ? this.emitAcceptCertificate(certificate, errors) : errors === 0;
     if (accepted) return { ok: true };
     return { ok: false, alert: AlertDescription.bad_certificate, reason: `the peer's certificate was not accepted (flags ${errors})` };
+  }
+
+  /**
+   * As glib-networking's verify_peer_certificate: with no database, UNKNOWN_CA plus what the
+   * certificate's own check finds (identity, validity); with one, its verifyChain, and
+   * GENERIC_ERROR if that fails outright.
+   */
+  private verifyChain(certificate: TlsCertificate): number {
+    const db = this.databaseValue;
+    const identity = this.peerIdentity();
+    if (db === null) return TlsCertificateFlags.UNKNOWN_CA | certificate.verify(identity, undefined);
+    const purpose = this.role === 'client' ? TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER : TLS_DATABASE_PURPOSE_AUTHENTICATE_CLIENT;
+    try {
+      return db.verifyChainSync(certificate, purpose, identity, this.interactionValue);
+    } catch {
+      return TlsCertificateFlags.GENERIC_ERROR;
+    }
   }
 
   // ---- the pump: base socket -> engine -> base socket, one timer
@@ -328,6 +352,7 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
     this.baseGone = true;
     if (this.endpoint?.status === 'handshaking') {
       this.setFailure(e instanceof GioError ? e : ioError(IOErrorEnum.FAILED, String(e)));
+      this.stopPump(); // the handshake is over: no retransmissions into a dead socket
     }
     this.waiters.wake();
   }
@@ -339,11 +364,18 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
     const out: OutputMessage[] = [];
     for (let d = e.pollTransmit(); d !== undefined; d = e.pollTransmit()) out.push({ vectors: [d] });
     if (out.length > 0) {
-      this.baseSocket.sendMessages(out).catch((err: unknown) => this.baseFailed(err));
+      const sent = this.baseSocket.sendMessages(out).then(
+        () => {},
+        (err: unknown) => {
+          this.sendFailure ??= err instanceof GioError ? err : ioError(IOErrorEnum.FAILED, String(err), err);
+          this.baseFailed(err);
+        },
+      );
+      this.sending = Promise.all([this.sending, sent]).then(() => {});
     }
     for (let ev = e.pollEvent(); ev !== undefined; ev = e.pollEvent()) this.event(ev);
     this.cancelTimer?.();
-    const at = e.nextTimeout();
+    const at = this.failure === undefined && !this.closed ? e.nextTimeout() : undefined;
     this.cancelTimer = at === undefined ? undefined : this.clock.setTimer(at, () => {
       e.handleTimeout(this.clock.now());
       this.flush();
@@ -354,12 +386,7 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
   private event(ev: EngineEvent): void {
     switch (ev.kind) {
       case 'handshake-complete':
-        if (this.pendingPeer !== undefined) {
-          this.peerCertificateValue = this.pendingPeer.certificate;
-          this.peerCertificateErrorsValue = this.pendingPeer.errors;
-          this.notify('peer-certificate');
-          this.notify('peer-certificate-errors');
-        }
+        this.publishPeerCertificate();
         this.notify('ciphersuite-name');
         this.notify('protocol-version');
         if (ev.negotiated.alpn !== undefined) this.notify('negotiated-protocol');
@@ -372,6 +399,7 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
         return;
       case 'error':
         this.setFailure(this.mapError(ev.error));
+        this.publishPeerCertificate(); // seed: set once the handshake "has completed or failed"
         return;
       case 'certificate-requested':
         this.onCertificateRequest(ev.acceptedCas, ev.sentCertificate);
@@ -379,6 +407,17 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
       case 'alert':
         return;
     }
+  }
+
+  /** The peer certificate and its errors, kept back during accept-certificate, become visible now. */
+  private publishPeerCertificate(): void {
+    const peer = this.pendingPeer;
+    if (peer === undefined) return;
+    this.pendingPeer = undefined;
+    this.peerCertificateValue = peer.certificate;
+    this.peerCertificateErrorsValue = peer.errors;
+    this.notify('peer-certificate');
+    this.notify('peer-certificate-errors');
   }
 
   /** A client hears of the server's CertificateRequest here. */
@@ -419,7 +458,11 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
   async sendMessages(messages: readonly OutputMessage[], options: IoOptions = {}): Promise<number> {
     this.checkOpen();
     if (this.writeClosed) throw ioError(IOErrorEnum.CLOSED, 'the write side is shut down');
-    await this.handshake(options);
+    // Once established, the datagram reaches the engine at once, so a send made before close() goes before close_notify.
+    if (this.endpoint?.status !== 'established') await this.handshake(options);
+    this.checkOpen();
+    if (this.writeClosed) throw ioError(IOErrorEnum.CLOSED, 'the write side is shut down');
+    if (this.failure !== undefined) throw this.failure;
     const e = this.endpoint;
     if (e === undefined) throw ioError(IOErrorEnum.NOT_CONNECTED, 'no DTLS session');
     let sent = 0;
@@ -434,6 +477,9 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
       sent++;
     }
     this.flush();
+    // As GIO's send does, report what the base socket made of it (G_IO_ERROR_CLOSED once it is closed).
+    await this.sending;
+    if (this.sendFailure !== undefined) throw this.sendFailure;
     return sent;
   }
 
@@ -454,7 +500,12 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
 
   // ---- closing
 
-  /** g_dtls_connection_shutdown; shutting the write side sends close_notify. The base socket stays open. */
+  /**
+   * g_dtls_connection_shutdown; shutting the write side sends close_notify after the data still
+   * waiting for the base socket, and completes once all of it has been sent (seed: close flushes).
+   * Cancelled meanwhile, it leaves the connection half shut; calling it again finishes. The base
+   * socket stays open.
+   */
   async shutdown(read: boolean, write: boolean, options: IoOptions = {}): Promise<void> {
     if (this.closed) return;
     if (options.signal?.aborted === true) throw ioError(IOErrorEnum.CANCELLED, 'shutdown was cancelled');
@@ -463,9 +514,13 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
       if (this.endpoint !== undefined && this.endpoint.status === 'established') this.endpoint.shutdown(false, true);
       this.flush();
     }
+    if (write) await this.withSignal(this.sending, options.signal, () => {});
+    if (this.closed) return;
     if (read) this.readClosed = true;
     if (this.readClosed && this.writeClosed) {
       this.closed = true;
+      // A handshake still running ends here: whoever waits for it hears CLOSED.
+      if (this.endpoint?.status === 'handshaking') this.setFailure(ioError(IOErrorEnum.CLOSED, 'the DTLS connection was closed during the handshake'));
       this.stopPump();
       this.notify('ciphersuite-name');
       this.notify('protocol-version');
@@ -476,6 +531,11 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
   /** g_dtls_connection_close: both directions; closing twice is not an error. */
   close(options: IoOptions = {}): Promise<void> {
     return this.shutdown(true, true, options);
+  }
+
+  /** Releasing the connection (`await using`) closes it, as dropping GIO's last reference does. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   // ---- helpers
@@ -491,6 +551,7 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
     if (signal === undefined) return p;
     if (signal.aborted) {
       onAbort();
+      p.catch(() => {}); // its failure is reported to whoever else awaits it, not as unhandled
       return Promise.reject(ioError(IOErrorEnum.CANCELLED, 'the operation was cancelled'));
     }
     return new Promise<T>((resolve, reject) => {

@@ -41,11 +41,25 @@ export const TlsErrorEnum = {
   BAD_CERTIFICATE_PASSWORD: 8,
 } as const;
 
-export type ErrorDomain = 'g-io-error-quark' | 'g-tls-error-quark';
+/** GTlsChannelBindingError: why get_channel_binding_data failed (GIO 2.66). */
+export const TlsChannelBindingErrorEnum = {
+  /** The type is not implemented by the backend. */
+  NOT_IMPLEMENTED: 0,
+  /** The handshake is not complete (or the connection is closed). */
+  INVALID_STATE: 1,
+  /** The handshake is complete but the data is not there. */
+  NOT_AVAILABLE: 2,
+  /** The type does not apply to this connection. */
+  NOT_SUPPORTED: 3,
+  GENERAL_ERROR: 4,
+} as const;
+
+export type ErrorDomain = 'g-io-error-quark' | 'g-tls-error-quark' | 'g-tls-channel-binding-error-quark';
 
 const codeNames = (table: Record<string, number>): Map<number, string> => new Map(Object.entries(table).map(([k, v]) => [v, k]));
 const IO_NAMES = codeNames(IOErrorEnum);
 const TLS_NAMES = codeNames(TlsErrorEnum);
+const CHANNEL_BINDING_NAMES = codeNames(TlsChannelBindingErrorEnum);
 
 export class GioError extends Error {
   override readonly name = 'GioError';
@@ -58,11 +72,16 @@ export class GioError extends Error {
     super(message, options);
   }
 
-  /** e.g. `G_IO_ERROR_CLOSED`, `G_TLS_ERROR_BAD_CERTIFICATE`. */
+  /** e.g. `G_IO_ERROR_CLOSED`, `G_TLS_ERROR_BAD_CERTIFICATE`, `G_TLS_CHANNEL_BINDING_ERROR_INVALID_STATE`. */
   get codeName(): string {
-    return this.domain === 'g-io-error-quark'
-      ? `G_IO_ERROR_${IO_NAMES.get(this.code) ?? this.code}`
-      : `G_TLS_ERROR_${TLS_NAMES.get(this.code) ?? this.code}`;
+    switch (this.domain) {
+      case 'g-io-error-quark':
+        return `G_IO_ERROR_${IO_NAMES.get(this.code) ?? this.code}`;
+      case 'g-tls-error-quark':
+        return `G_TLS_ERROR_${TLS_NAMES.get(this.code) ?? this.code}`;
+      case 'g-tls-channel-binding-error-quark':
+        return `G_TLS_CHANNEL_BINDING_ERROR_${CHANNEL_BINDING_NAMES.get(this.code) ?? this.code}`;
+    }
   }
 
   /** GLib's g_error_matches. */
@@ -77,6 +96,10 @@ export function ioError(code: number, message: string, cause?: unknown): GioErro
 
 export function tlsError(code: number, message: string, cause?: unknown): GioError {
   return new GioError('g-tls-error-quark', code, message, { cause });
+}
+
+export function channelBindingError(code: number, message: string, cause?: unknown): GioError {
+  return new GioError('g-tls-channel-binding-error-quark', code, message, { cause });
 }
 
 /**
