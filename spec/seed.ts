@@ -9,7 +9,6 @@ import type { Requirement } from './requirement.ts';
 
 /** Mark for seed entries whose API tests are still being written; the lead removes it as they land. */
 export const API_TESTS_PENDING = 'API tests pending';
-const PENDING = API_TESTS_PENDING;
 /** Mark for statements that advise the caller and leave the implementation nothing to do. */
 const ADVICE = 'advice to the caller: no behaviour of the connection to check';
 
@@ -47,31 +46,31 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'The asynchronous forms of close, handshake and shutdown behave like the blocking forms; here each pair is one Promise-returning method taking an AbortSignal.' },
 
   // --- emit_accept_certificate ---
-  { id: 'SEED-emit-accept-certificate', source: 'seed', section: 'emit_accept_certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-emit-accept-certificate', source: 'seed', section: 'emit_accept_certificate', level: 'documented',
     summary: 'emitAcceptCertificate(cert, errors) runs the accept-certificate handlers with that certificate and those flags and returns whether one accepted it.' },
 
   // --- certificate ---
-  { id: 'SEED-certificate-get-set', source: 'seed', section: 'get_certificate, set_certificate, :certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-certificate-get-set', source: 'seed', section: 'get_certificate, set_certificate, :certificate', level: 'documented',
     summary: 'getCertificate() and the certificate property return the certificate last given to setCertificate().' },
-  { id: 'SEED-certificate-presented', source: 'seed', section: 'set_certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-certificate-presented', source: 'seed', section: 'set_certificate', level: 'documented',
     summary: 'The certificate set on the connection is the one it presents to the peer in the handshake.' },
-  { id: 'SEED-server-needs-certificate', source: 'seed', section: 'set_certificate', level: 'MUST', untested: PENDING,
+  { id: 'SEED-server-needs-certificate', source: 'seed', section: 'set_certificate', level: 'MUST',
     summary: 'A server connection cannot do without a certificate, and normally receives it when it is constructed.' },
-  { id: 'SEED-client-certificate-optional', source: 'seed', section: 'set_certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-client-certificate-optional', source: 'seed', section: 'set_certificate', level: 'documented',
     summary: 'A client connection handshakes without a certificate when the server does not insist on one.' },
-  { id: 'SEED-certificate-required-error', source: 'seed', section: 'set_certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-certificate-required-error', source: 'seed', section: 'set_certificate', level: 'documented',
     summary: 'When the server demands a client certificate and the client has none, the client handshake fails with TlsError.CERTIFICATE_REQUIRED.' },
-  { id: 'SEED-accepted-cas', source: 'seed', section: 'set_certificate, DtlsClientConnection.get_accepted_cas', level: 'documented', untested: PENDING,
+  { id: 'SEED-accepted-cas', source: 'seed', section: 'set_certificate, DtlsClientConnection.get_accepted_cas', level: 'documented',
     summary: 'After such a failure, getAcceptedCas() on the client lists the certificate authorities the server named in its request.' },
-  { id: 'SEED-accepted-cas-shows-request', source: 'seed', section: 'set_certificate, DtlsClientConnection.get_accepted_cas', level: 'documented', untested: PENDING,
+  { id: 'SEED-accepted-cas-shows-request', source: 'seed', section: 'set_certificate, DtlsClientConnection.get_accepted_cas', level: 'documented',
     summary: 'When the server asked for a certificate but let the client in without one, getAcceptedCas() is non-null, which is how the client learns it was asked.' },
 
   // --- channel binding ---
-  { id: 'SEED-channel-binding-data', source: 'seed', section: 'get_channel_binding_data', level: 'documented', untested: PENDING,
+  { id: 'SEED-channel-binding-data', source: 'seed', section: 'get_channel_binding_data', level: 'documented',
     summary: 'getChannelBindingData(type) returns the channel binding bytes of that type (tls-unique, tls-server-end-point, tls-exporter) for the connection.' },
-  { id: 'SEED-channel-binding-check-only', source: 'seed', section: 'get_channel_binding_data', level: 'documented', untested: PENDING,
+  { id: 'SEED-channel-binding-check-only', source: 'seed', section: 'get_channel_binding_data', level: 'documented',
     summary: 'Asked without an output buffer, getChannelBindingData only reports whether the type is supported, which does not promise the data will be available.' },
-  { id: 'SEED-channel-binding-unavailable', source: 'seed', section: 'get_channel_binding_data', level: 'documented', untested: PENDING,
+  { id: 'SEED-channel-binding-unavailable', source: 'seed', section: 'get_channel_binding_data', level: 'documented',
     summary: 'getChannelBindingData fails when the connection cannot provide that type or the data does not exist yet (for instance before the handshake).' },
 
   // --- ciphersuite name ---
@@ -83,41 +82,41 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'After the handshake getCiphersuiteName() and the ciphersuite-name property give a display name for the negotiated suite, meant for people rather than parsing.' },
 
   // --- database ---
-  { id: 'SEED-database-get-set', source: 'seed', section: 'get_database, set_database, :database', level: 'documented', untested: PENDING,
+  { id: 'SEED-database-get-set', source: 'seed', section: 'get_database, set_database, :database', level: 'documented',
     summary: 'getDatabase() and the database property return the database last given to setDatabase().' },
-  { id: 'SEED-database-default', source: 'seed', section: 'set_database, :database', level: 'documented', untested: PENDING,
+  { id: 'SEED-database-default', source: 'seed', section: 'set_database, :database', level: 'documented',
     summary: 'Until the caller sets one, peer certificates are verified against the backend default database.' },
   { id: 'SEED-null-database-unknown-ca', source: 'seed', section: 'set_database', level: 'documented',
     summary: 'With the database set to null, verifying a peer certificate always reports UNKNOWN_CA, so a client emits accept-certificate unless its validation flags omit UNKNOWN_CA.' },
-  { id: 'SEED-database-verify-chain', source: 'seed', section: ':database', level: 'documented', untested: PENDING,
+  { id: 'SEED-database-verify-chain', source: 'seed', section: ':database', level: 'documented',
     summary: 'With a non-default database the connection verifies the peer chain through that database\'s verifyChain, without TLS session context.' },
   { id: 'SEED-database-non-default-discouraged', source: 'seed', section: ':database', level: 'SHOULD NOT', untested: ADVICE,
     summary: 'Callers are told not to set a non-default database, even one that merely wraps the default, unless they have unusual needs.' },
 
   // --- interaction ---
-  { id: 'SEED-interaction-get-set', source: 'seed', section: 'get_interaction, set_interaction, :interaction', level: 'documented', untested: PENDING,
+  { id: 'SEED-interaction-get-set', source: 'seed', section: 'get_interaction, set_interaction, :interaction', level: 'documented',
     summary: 'getInteraction() and the interaction property return the object last given to setInteraction(), and null means no user interaction.' },
-  { id: 'SEED-interaction-used', source: 'seed', section: 'set_interaction, :interaction', level: 'documented', untested: PENDING,
+  { id: 'SEED-interaction-used', source: 'seed', section: 'set_interaction, :interaction', level: 'documented',
     summary: 'The connection and its database ask the interaction object when they need something from the user, such as a password.' },
 
   // --- ALPN ---
-  { id: 'SEED-alpn-advertised', source: 'seed', section: 'set_advertised_protocols, :advertised-protocols', level: 'documented', untested: PENDING,
+  { id: 'SEED-alpn-advertised', source: 'seed', section: 'set_advertised_protocols, :advertised-protocols', level: 'documented',
     summary: 'The protocols given to setAdvertisedProtocols() are offered in the ALPN extension and read back by the advertised-protocols property.' },
-  { id: 'SEED-alpn-null-disables', source: 'seed', section: 'set_advertised_protocols', level: 'documented', untested: PENDING,
+  { id: 'SEED-alpn-null-disables', source: 'seed', section: 'set_advertised_protocols', level: 'documented',
     summary: 'Setting the advertised protocols to null turns ALPN off, so no ALPN extension is sent.' },
-  { id: 'SEED-alpn-negotiated', source: 'seed', section: 'get_negotiated_protocol, :negotiated-protocol', level: 'documented', untested: PENDING,
+  { id: 'SEED-alpn-negotiated', source: 'seed', section: 'get_negotiated_protocol, :negotiated-protocol', level: 'documented',
     summary: 'After the handshake getNegotiatedProtocol() and the negotiated-protocol property give the protocol both sides agreed on.' },
-  { id: 'SEED-alpn-null-without-match', source: 'seed', section: 'get_negotiated_protocol', level: 'documented', untested: PENDING,
+  { id: 'SEED-alpn-null-without-match', source: 'seed', section: 'get_negotiated_protocol', level: 'documented',
     summary: 'getNegotiatedProtocol() is null when the peer sent no ALPN extension or none of its protocols matched ours.' },
 
   // --- peer certificate ---
-  { id: 'SEED-peer-certificate-after-handshake', source: 'seed', section: 'get_peer_certificate, :peer-certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-peer-certificate-after-handshake', source: 'seed', section: 'get_peer_certificate, :peer-certificate', level: 'documented',
     summary: 'getPeerCertificate() returns the certificate the peer presented once the handshake has completed or failed.' },
-  { id: 'SEED-peer-certificate-unset-during-signal', source: 'seed', section: 'get_peer_certificate, get_peer_certificate_errors', level: 'documented', untested: PENDING,
+  { id: 'SEED-peer-certificate-unset-during-signal', source: 'seed', section: 'get_peer_certificate, get_peer_certificate_errors', level: 'documented',
     summary: 'While accept-certificate is being emitted, neither the peer certificate nor its errors are set on the connection yet.' },
-  { id: 'SEED-peer-certificate-notify', source: 'seed', section: ':peer-certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-peer-certificate-notify', source: 'seed', section: ':peer-certificate', level: 'documented',
     summary: 'Setting the peer certificate raises a notify for the peer-certificate property, which tells a watcher the handshake happened.' },
-  { id: 'SEED-peer-certificate-errors', source: 'seed', section: 'get_peer_certificate_errors, :peer-certificate-errors', level: 'documented', untested: PENDING,
+  { id: 'SEED-peer-certificate-errors', source: 'seed', section: 'get_peer_certificate_errors, :peer-certificate-errors', level: 'documented',
     summary: 'getPeerCertificateErrors() gives the verification flags of the peer certificate after the handshake, 0 unless validation flags were relaxed or a handler accepted a bad certificate.' },
   { id: 'SEED-verify-failure-sets-flag', source: 'seed', section: ':peer-certificate-errors, ::accept-certificate', level: 'documented',
     summary: 'A failed verification sets at least one flag in the errors, though not necessarily every flag that applies.' },
@@ -175,15 +174,15 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'The base-socket property is the wrapped DatagramBased, which may be any implementation and not only a socket.' },
 
   // --- ::accept-certificate ---
-  { id: 'SEED-accept-certificate-after-receipt', source: 'seed', section: '::accept-certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-accept-certificate-after-receipt', source: 'seed', section: '::accept-certificate', level: 'documented',
     summary: 'accept-certificate is emitted during the handshake once the peer certificate has arrived, with a certificate whose issuer chain can be walked.' },
-  { id: 'SEED-accept-certificate-client-on-failure', source: 'seed', section: '::accept-certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-accept-certificate-client-on-failure', source: 'seed', section: '::accept-certificate', level: 'documented',
     summary: 'On a client, accept-certificate is emitted only for a server certificate that fails the connection\'s validation flags.' },
-  { id: 'SEED-accept-certificate-client-override', source: 'seed', section: '::accept-certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-accept-certificate-client-override', source: 'seed', section: '::accept-certificate', level: 'documented',
     summary: 'On a client, a handler returning true lets the handshake go on despite the certificate errors.' },
-  { id: 'SEED-bad-certificate-when-rejected', source: 'seed', section: '::accept-certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-bad-certificate-when-rejected', source: 'seed', section: '::accept-certificate', level: 'documented',
     summary: 'When no handler accepts the certificate, the handshake fails with TlsError.BAD_CERTIFICATE.' },
-  { id: 'SEED-accept-certificate-server-always', source: 'seed', section: '::accept-certificate', level: 'documented', untested: PENDING,
+  { id: 'SEED-accept-certificate-server-always', source: 'seed', section: '::accept-certificate', level: 'documented',
     summary: 'On a server that asked for a client certificate, accept-certificate is emitted for every certificate a client presents, and it is accepted only if a handler returns true.' },
   { id: 'SEED-accept-certificate-no-user-prompt', source: 'seed', section: '::accept-certificate', level: 'SHOULD NOT', untested: ADVICE,
     summary: 'A handler run from asynchronous I/O on the main thread should not prompt the user; reject first, ask after BAD_CERTIFICATE, and accept on a new connection.' },

@@ -290,7 +290,8 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
     }
     const errors = this.verifyChain(certificate);
     this.pendingPeer = { certificate, errors };
-    const accepted = this.emitsAcceptCertificate(errors) ? this.emitAcceptCertificate(certificate, errors) : errors === 0;
+    // A client emits only for errors its validation flags count; the others leave it acceptable.
+    const accepted = this.emitsAcceptCertificate(errors) ? this.emitAcceptCertificate(certificate, errors) : true;
     if (accepted) return { ok: true };
     return { ok: false, alert: AlertDescription.bad_certificate, reason: `the peer's certificate was not accepted (flags ${errors})` };
   }
