@@ -12,17 +12,14 @@ import type { DtlsError } from '../errors.ts';
 import type { EndpointConfig, PeerVerdict } from '../handshake/dtls12/config.ts';
 import { CipherSuite, AlertDescription } from '../wire/enums.ts';
 import { type Clock, type DatagramBased, type InputMessage, type IoOptions, type OutputMessage, systemClock } from './datagram-based.ts';
-import { IOCondition, TlsCertificateFlags, TlsChannelBindingType, TlsProtocolVersion, TlsRehandshakeMode, type TlsChannelBindingTypeValue, type TlsProtocolVersionValue, type TlsRehandshakeModeValue } from './enums.ts';
+import { IOCondition, TlsCertificateFlags, TlsChannelBindingType, TlsProtocolVersion, type TlsChannelBindingTypeValue, type TlsProtocolVersionValue } from './enums.ts';
 import { GioError, IOErrorEnum, TlsChannelBindingErrorEnum, TlsErrorEnum, channelBindingError, fromDtlsError, ioError, tlsError } from './errors.ts';
-import { SignalEmitter } from './signals.ts';
+import { DtlsConnectionSettings } from './connection-settings.ts';
 import { TlsCertificate } from './tls-certificate.ts';
-import { TLS_DATABASE_PURPOSE_AUTHENTICATE_CLIENT, TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, type TlsDatabase, tlsBackendDefaultDatabase } from './tls-database.ts';
-import type { TlsInteraction } from './tls-interaction.ts';
+import { TLS_DATABASE_PURPOSE_AUTHENTICATE_CLIENT, TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER } from './tls-database.ts';
 import { Waiters } from './waiters.ts';
 
-export type DtlsConnectionSignals = {
-  'accept-certificate': (peerCert: TlsCertificate, errors: number) => boolean;
-} & Record<`notify::${string}`, () => void>;
+export type { DtlsConnectionSignals } from './connection-settings.ts';
 
 /** What a subclass tells the base about its side. */
 export interface SideOptions {
@@ -35,7 +32,7 @@ export interface SideOptions {
 
 const RECEIVE_BATCH = 16;
 
-export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals> implements DatagramBased {
+export abstract class DtlsConnection extends DtlsConnectionSettings implements DatagramBased {
   readonly baseSocket: DatagramBased;
   protected readonly clock: Clock;
   private readonly role: 'client' | 'server';
@@ -57,12 +54,6 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
   /** The base socket's first send failure (closed under us...): later sends report it. */
   private sendFailure: GioError | undefined;
 
-  private certificateValue: TlsCertificate | undefined;
-  private databaseValue: TlsDatabase | null = tlsBackendDefaultDatabase();
-  private interactionValue: TlsInteraction | undefined;
-  private requireCloseNotifyValue = true;
-  private rehandshakeModeValue: TlsRehandshakeModeValue = TlsRehandshakeMode.SAFELY;
-  private advertisedProtocolsValue: string[] | null = null;
   private peerCertificateValue: TlsCertificate | undefined;
   private peerCertificateErrorsValue = 0;
   private pendingPeer: { certificate: TlsCertificate; errors: number } | undefined;
@@ -75,95 +66,7 @@ export abstract class DtlsConnection extends SignalEmitter<DtlsConnectionSignals
     this.engineOptions = options.engine ?? {};
   }
 
-  // ---- properties (GIO's names, camelCased; each setter notifies)
-
-  protected notify(property: string): void {
-    for (const fn of this.handlersOf(`notify::${property}`)) fn();
-  }
-
-  get certificate(): TlsCertificate | undefined {
-    return this.certificateValue;
-  }
-  set certificate(value: TlsCertificate | undefined) {
-    this.certificateValue = value;
-    this.notify('certificate');
-  }
-  getCertificate(): TlsCertificate | undefined {
-    return this.certificate;
-  }
-  setCertificate(value: TlsCertificate | undefined): void {
-    this.certificate = value;
-  }
-
-  /** null: no database — every peer certificate gets UNKNOWN_CA. */
-  get database(): TlsDatabase | null {
-    return this.databaseValue;
-  }
-  set database(value: TlsDatabase | null) {
-    this.databaseValue = value;
-    this.notify('database');
-  }
-  getDatabase(): TlsDatabase | null {
-    return this.database;
-  }
-  setDatabase(value: TlsDatabase | null): void {
-    this.database = value;
-  }
-
-  get interaction(): TlsInteraction | undefined {
-    return this.interactionValue;
-  }
-  set interaction(value: TlsInteraction | undefined) {
-    this.interactionValue = value;
-    this.notify('interaction');
-  }
-  getInteraction(): TlsInteraction | undefined {
-    return this.interaction;
-  }
-  setInteraction(value: TlsInteraction | undefined): void {
-    this.interaction = value;
-  }
-
-  get requireCloseNotify(): boolean {
-    return this.requireCloseNotifyValue;
-  }
-  set requireCloseNotify(value: boolean) {
-    this.requireCloseNotifyValue = value;
-    this.notify('require-close-notify');
-  }
-  getRequireCloseNotify(): boolean {
-    return this.requireCloseNotify;
-  }
-  setRequireCloseNotify(value: boolean): void {
-    this.requireCloseNotify = value;
-  }
-
-  /** Deprecated in GIO: accepted and kept, no effect (renegotiation is always refused). */
-  get rehandshakeMode(): TlsRehandshakeModeValue {
-    return this.rehandshakeModeValue;
-  }
-  set rehandshakeMode(value: TlsRehandshakeModeValue) {
-    this.rehandshakeModeValue = value;
-    this.notify('rehandshake-mode');
-  }
-  getRehandshakeMode(): TlsRehandshakeModeValue {
-    return this.rehandshakeMode;
-  }
-  setRehandshakeMode(value: TlsRehandshakeModeValue): void {
-    this.rehandshakeMode = value;
-  }
-
-  /** null disables ALPN. */
-  get advertisedProtocols(): string[] | null {
-    return this.advertisedProtocolsValue === null ? null : [...this.advertisedProtocolsValue];
-  }
-  set advertisedProtocols(value: string[] | null) {
-    this.advertisedProtocolsValue = value === null ? null : [...value];
-    this.notify('advertised-protocols');
-  }
-  setAdvertisedProtocols(protocols: string[] | null): void {
-    this.advertisedProtocols = protocols;
-  }
+  // ---- read-only properties (the settable ones are in connection-settings.ts)
 
   get negotiatedProtocol(): string | null {
     return this.usable()?.negotiated?.alpn ?? null;
