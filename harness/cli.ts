@@ -3,8 +3,10 @@
  * returns the exit code: 0 success, 1 a finding or failure, 2 bad usage.
  */
 import { UsageError } from './cli/args.ts';
+import { connectCommand } from './cli/connect.ts';
 import { corpusCommand } from './cli/corpus.ts';
 import { dumpCommand } from './cli/dump.ts';
+import { serveCommand } from './cli/serve.ts';
 
 export interface Command {
   readonly name: string;
@@ -16,9 +18,15 @@ export interface Command {
 export interface CommandIo {
   out(line: string): void;
   err(line: string): void;
+  /** Data, not lines: written as it is to standard output (what `connect` receives). */
+  write?(data: Uint8Array): void;
+  /** Standard input (`connect` sends each line of it); default process.stdin. */
+  readonly stdin?: AsyncIterable<Uint8Array | string>;
+  /** Stops a long-running command (`serve`, `connect`) as SIGINT does; default SIGINT and SIGTERM. */
+  readonly signal?: AbortSignal;
 }
 
-const commands: readonly Command[] = [corpusCommand, dumpCommand];
+const commands: readonly Command[] = [corpusCommand, dumpCommand, serveCommand, connectCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
@@ -28,6 +36,10 @@ function usage(): string {
 const stdio: CommandIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  write: (data) => process.stdout.write(data),
+  get stdin() {
+    return process.stdin;
+  },
 };
 
 export async function main(argv: readonly string[], io: CommandIo = stdio): Promise<number> {
