@@ -7,7 +7,7 @@ import type { Requirement } from './requirement.ts';
  * How many catalogue entries carry an `untested` reason. Pinned so the number cannot grow
  * silently: when a test lands for one, remove its mark and lower this.
  */
-const UNTESTED_ENTRIES = 3;
+const UNTESTED_ENTRIES = 2;
 /** How many ids test titles use that should be renamed (renames.ts). */
 const PENDING_RENAME_COUNT = 0;
 

@@ -184,6 +184,6 @@ export const SEED_REQUIREMENTS: readonly Requirement[] = [
     summary: 'When no handler accepts the certificate, the handshake fails with TlsError.BAD_CERTIFICATE.' },
   { id: 'SEED-accept-certificate-server-always', source: 'seed', section: '::accept-certificate', level: 'documented',
     summary: 'On a server that asked for a client certificate, accept-certificate is emitted for every certificate a client presents, and it is accepted only if a handler returns true.' },
-  { id: 'SEED-accept-certificate-no-user-prompt', source: 'seed', section: '::accept-certificate', level: 'SHOULD NOT', untested: ADVICE,
+  { id: 'SEED-accept-certificate-no-user-prompt', source: 'seed', section: '::accept-certificate', level: 'SHOULD NOT',
     summary: 'A handler run from asynchronous I/O on the main thread should not prompt the user; reject first, ask after BAD_CERTIFICATE, and accept on a new connection.' },
 ];

@@ -233,3 +233,25 @@ test('[SEED-verify-failure-sets-flag] every way the peer certificate can fail re
     t.is(p.client.getPeerCertificateErrors(), seen[0]?.errors ?? -1, `${name}: the same flags on the connection`);
   }
 });
+
+test('[SEED-accept-certificate-no-user-prompt] the advised flow works: reject in the handler, ask after BAD_CERTIFICATE, accept on a new connection', async (t) => {
+  // First connection: the handler must not prompt, so it rejects and remembers the certificate.
+  const first = await pair();
+  first.client.setServerIdentity('example.com');
+  let remembered: TlsCertificate | undefined;
+  first.client.connect('accept-certificate', (cert) => {
+    remembered = cert;
+    return false;
+  });
+  const r1 = await handshakeBoth(first.client, first.server, first.clock);
+  t.is(outcomeName(r1.client), 'G_TLS_ERROR_BAD_CERTIFICATE');
+  if (remembered === undefined) return t.fail('the handler never saw the certificate');
+  // The user is asked now, outside the handler, and says yes: a new connection accepts that certificate.
+  const approved = remembered;
+  const second = await pair();
+  second.client.setServerIdentity('example.com');
+  second.client.connect('accept-certificate', (cert) => cert.isSame(approved));
+  const r2 = await handshakeBoth(second.client, second.server, second.clock);
+  t.deepEqual([outcomeName(r2.client), outcomeName(r2.server)], ['ok', 'ok']);
+  t.true(second.client.getPeerCertificate()?.isSame(approved));
+});
