@@ -4,11 +4,7 @@
  * missing, unless DTLSPROBE_INTEROP=skip asks for a visible skip.
  */
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TimedDatagram } from '../reference/capture/packet.ts';
-import { pemEncode } from '../reference/crypto/index.ts';
 import { CipherSuite, NamedGroup } from '../reference/wire/enums.ts';
 import { which } from '../scripts/interop-peers.ts';
 import { testPki } from '../testkit/credentials.ts';
@@ -91,33 +87,8 @@ export function peerTest(title: string, binaries: readonly string[], impl: (t: E
   });
 }
 
-export interface PkiFiles {
-  readonly dir: string;
-  /** Leaf then CA, PEM. */
-  readonly chain: string;
-  readonly leaf: string;
-  readonly ca: string;
-  /** PKCS#8 PEM. */
-  readonly key: string;
-}
-
-let files: Promise<PkiFiles> | undefined;
-
-/** The P-256 test PKI as PEM files in a temporary folder (one per test process, removed on exit). */
-export function pkiFiles(): Promise<PkiFiles> {
-  files ??= testPki('P-256').then(({ credentials }) => {
-    const dir = mkdtempSync(join(tmpdir(), 'dtlsprobe-interop-'));
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const [leafDer, caDer] = credentials.chain;
-    const f: PkiFiles = { dir, chain: join(dir, 'chain.pem'), leaf: join(dir, 'leaf.pem'), ca: join(dir, 'ca.pem'), key: join(dir, 'key.pem') };
-    writeFileSync(f.leaf, pemEncode('CERTIFICATE', leafDer));
-    writeFileSync(f.ca, pemEncode('CERTIFICATE', caDer));
-    writeFileSync(f.chain, pemEncode('CERTIFICATE', leafDer) + pemEncode('CERTIFICATE', caDer));
-    writeFileSync(f.key, credentials.privateKey.toPem(), { mode: 0o600 });
-    return f;
-  });
-  return files;
-}
+/** The P-256 test PKI as PEM files (testkit/pki-files.ts). */
+export { type PkiFiles, testPkiFiles as pkiFiles } from '../testkit/pki-files.ts';
 
 /** The test PKI's credentials for the reference server. */
 export async function serverCredentials(): Promise<Awaited<ReturnType<typeof testPki>>['credentials']> {
