@@ -29,7 +29,7 @@ export interface LinkRecord {
   readonly from: Side;
   /** The n-th datagram from this side, retransmissions included. */
   readonly index: number;
-  /** The n-th burst from this side (datagrams sent at one instant). */
+  /** The n-th burst from this side: datagrams it sent in a row, at one instant, the other side silent. */
   readonly burst: number;
   readonly sentAt: number;
   readonly size: number;
@@ -48,7 +48,10 @@ export interface LinkOptions {
   readonly seed?: string | number;
   /** Hands a datagram to the side it was sent to. */
   readonly deliver: (to: Side, datagram: Uint8Array) => void;
-  /** Datagrams from one side no more than this far apart in time belong to one burst; default 0. */
+  /**
+   * Datagrams one side sends in a row, no more than this far apart in time, belong to one burst
+   * (a flight, or a retransmission of one); default 0.
+   */
   readonly burstGapMs?: number;
   /** Keep each datagram's bytes in the transcript (for reports and fixtures); default false. */
   readonly keepBytes?: boolean;
@@ -100,6 +103,7 @@ export class ImpairedLink {
   private readonly start: number;
   private readonly dirs: Record<Side, Direction>;
   private closed = false;
+  private lastSender: Side | undefined;
   /** Copies on their way, by delivery time, then send order. */
   private queue: Queued[] = [];
   private cancelTimer: (() => void) | undefined;
@@ -129,8 +133,9 @@ export class ImpairedLink {
   send(from: Side, datagram: Uint8Array): void {
     const d = this.dirs[from];
     const now = this.options.clock.now();
-    if (now - d.lastSentAt > (this.options.burstGapMs ?? 0)) d.bursts++;
+    if (now - d.lastSentAt > (this.options.burstGapMs ?? 0) || this.lastSender !== from) d.bursts++;
     d.lastSentAt = now;
+    this.lastSender = from;
     const index = d.sent++;
     const burst = d.bursts - 1;
     const draws = this.draw(d.prng);

@@ -82,7 +82,7 @@ export type ScriptAction =
 
 /**
  * Matches the `datagram`-th datagram (0-based, retransmissions included) or the `burst`-th burst
- * (datagrams one side sends at the same instant: a flight or a retransmission of one) from `from`.
+ * (datagrams one side sends in a row at one instant: a flight or a retransmission of one) from `from`.
  */
 export interface ScriptRule {
   readonly from: Side;
