@@ -7,23 +7,14 @@
  */
 import test, { type ImplementationFn } from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRootPath, sharedRoot } from '../harness/locations.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { sharedRoot };
 
 /** The repository's root folder. */
 export function repoPath(...parts: string[]): string {
-  return join(repoRoot, ...parts);
-}
-
-/** The shared folder, or undefined when it is not there. */
-export function sharedRoot(): string | undefined {
-  const candidates = [process.env.DTLSPROBE_SHARED, resolve(repoRoot, '..', 'shared')];
-  for (const c of candidates) {
-    if (c !== undefined && c !== '' && existsSync(join(c, 'README.md'))) return c;
-  }
-  return undefined;
+  return repoRootPath(...parts);
 }
 
 /** A path inside the shared folder; throws when the folder is missing (use `sharedTest` in tests). */

@@ -166,6 +166,13 @@ function parseDer(der: Uint8Array): Certificate {
     fail('basicConstraints does not match its ASN.1 schema (RFC 5280 §4.2.1.9)');
   }
   const cert = new X509Certificate(asn);
+  // @peculiar/x509 parses the SubjectPublicKeyInfo lazily and throws its own errors on a bad one.
+  let spki: Uint8Array;
+  try {
+    spki = new Uint8Array(cert.publicKey.rawData);
+  } catch {
+    fail('subjectPublicKeyInfo does not match its ASN.1 schema (RFC 5280 §4.1.2.7)');
+  }
   const signatureAlgorithmOid = asn.signatureAlgorithm.algorithm;
   return {
     der,
@@ -175,7 +182,7 @@ function parseDer(der: Uint8Array): Certificate {
     issuer: nameToString(tbs.issuer),
     notBefore: new Date(cert.notBefore.getTime()),
     notAfter: new Date(cert.notAfter.getTime()),
-    publicKey: PublicKey.fromSpki(new Uint8Array(cert.publicKey.rawData)),
+    publicKey: PublicKey.fromSpki(spki),
     dnsNames: names.flatMap((n) => (n.dNSName === undefined ? [] : [n.dNSName])),
     ipAddresses: names.flatMap((n) => (n.iPAddress === undefined ? [] : [n.iPAddress])),
     isCA,

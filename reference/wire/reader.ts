@@ -93,6 +93,7 @@ export class Reader {
     return at;
   }
 
+  /** Adds a trace entry; callers check for a trace first, so untraced reads never format values. */
   private record(field: string, start: number, value: string, isStruct = false): void {
     const trace = this.ctx.trace;
     if (trace === undefined) return;
@@ -111,7 +112,7 @@ export class Reader {
     const at = this.need(width, field);
     let v = 0;
     for (let i = 0; i < width; i++) v = v * 256 + this.buf[at + i];
-    this.record(field, at, printNumber(v, names, width));
+    if (this.ctx.trace !== undefined) this.record(field, at, printNumber(v, names, width));
     return v;
   }
 
@@ -141,7 +142,7 @@ export class Reader {
     const at = this.need(8, field);
     let v = 0n;
     for (let i = 0; i < 8; i++) v = (v << 8n) | BigInt(this.buf[at + i]);
-    this.record(field, at, `${v} (0x${v.toString(16).padStart(16, '0')})`);
+    if (this.ctx.trace !== undefined) this.record(field, at, `${v} (0x${v.toString(16).padStart(16, '0')})`);
     return v;
   }
 
@@ -154,7 +155,7 @@ export class Reader {
   bytes(n: number, field: string): Uint8Array {
     const at = this.need(n, field);
     const out = this.buf.slice(at, at + n);
-    this.record(field, at, printBytes(out));
+    if (this.ctx.trace !== undefined) this.record(field, at, printBytes(out));
     return out;
   }
 
