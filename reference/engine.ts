@@ -50,7 +50,12 @@ export interface EndpointStats {
   /** Handshake fragments that did not parse (the record is dropped, §4.1.2.7). */
   readonly malformedHandshakeRecords: number;
   readonly earlyChangeCipherSpecs: number;
+  /** Application records that arrived before the peer's Finished and were over the bound. */
+  readonly earlyDataDropped: number;
 }
+
+/** Application records held while the peer's Finished is still on its way. */
+export const MAX_EARLY_DATA_RECORDS = 16;
 
 export class Endpoint {
   readonly config: ResolvedConfig;
@@ -71,9 +76,19 @@ export class Endpoint {
   private datagramsReceived = 0;
   private malformedHandshakeRecords = 0;
   private earlyCcs = 0;
+  private readonly earlyData: Uint8Array[] = [];
+  private earlyDataDropped = 0;
   /** Epoch-0 record numbers seen from the peer, and the one that last moved the handshake. */
   private readonly seenEpoch0 = new Set<number>();
   private progressSeq = -1;
+  /**
+   * The message_seq the peer's flight now on its way starts at (the next one we expected when we
+   * sent our latest flight). Only a repeat of an earlier message, one of the flight before, says
+   * the peer missed our flight (RFC 6347 §4.2.4); a repeat of a message of the flight we are still
+   * reassembling says only that the peer's timer fired, and answering it with our flight again
+   * would trade retransmissions with the peer for ever, each side re-arming the other's timer.
+   */
+  private peerFlightStart = 0;
   private pendingCcsSeq: number | undefined;
 
   constructor(config: EndpointConfig) {
@@ -133,6 +148,7 @@ export class Endpoint {
       datagramsReceived: this.datagramsReceived,
       malformedHandshakeRecords: this.malformedHandshakeRecords,
       earlyChangeCipherSpecs: this.earlyCcs,
+      earlyDataDropped: this.earlyDataDropped,
     };
   }
 
@@ -164,6 +180,7 @@ export class Endpoint {
         answeredRetransmission = this.record(r.epoch, r.seq, r.type, r.payload, now, answeredRetransmission);
         if (this.status === 'failed') return;
       }
+      if (answeredRetransmission) this.checkPeerFinishedAuthenticates();
     } catch (e) {
       this.fail(toDtlsError(e), true);
     }
@@ -182,7 +199,9 @@ export class Endpoint {
         this.alert(payload);
         return answered;
       case ContentType.application_data:
-        if (epoch > 0 && this.statusValue === 'established' && !this.readShut) this.events.push({ kind: 'data', data: payload });
+        if (epoch === 0 || this.readShut) return answered;
+        if (this.statusValue === 'established') this.events.push({ kind: 'data', data: payload });
+        else if (this.statusValue === 'handshaking') this.holdEarlyData(payload);
         return answered;
       default:
         return answered;
@@ -199,6 +218,7 @@ export class Endpoint {
       return answered;
     }
     let retransmission = false;
+    let previousFlight = false;
     for (const f of fragments) {
       if (this.statelessHello(f)) {
         if (!isWholeMessage(f)) continue;
@@ -211,7 +231,10 @@ export class Endpoint {
         continue;
       }
       const outcome = this.reassembler.add(f);
-      if (outcome.kind === 'retransmission') retransmission = true;
+      if (outcome.kind === 'retransmission') {
+        retransmission = true;
+        if (outcome.messageSeq < this.peerFlightStart) previousFlight = true;
+      }
       if (outcome.kind === 'accepted' && epoch === 0) this.progressSeq = Math.max(this.progressSeq, seq);
     }
     for (let m = this.reassembler.poll(); m !== undefined; m = this.reassembler.poll()) {
@@ -223,14 +246,40 @@ export class Endpoint {
       this.acceptChangeCipherSpec(now);
     }
     if (retransmission && !answered) {
-      const outcome = this.timer.onPeerRetransmission(now);
-      if (outcome.kind === 'retransmit') {
+      // Resend ours only for a repeat of the flight before it (see peerFlightStart).
+      const outcome = previousFlight ? this.timer.onPeerRetransmission(now) : undefined;
+      if (outcome?.kind === 'retransmit') {
         this.retransmissions++;
         this.transmit(outcome.flight);
       }
       return true;
     }
     return answered;
+  }
+
+  /**
+   * RFC 6347 §4.2.7: a peer persistently sending bad messages ends the handshake. We took the
+   * peer's CCS, its Finished failed authentication (dropped, §4.1.2.7), and it resent the flight
+   * whose Finished failed again: our keys disagree (a wrong PSK, an altered key exchange). Waiting
+   * on could only end in the timeout; a bad MAC we alert on is fatal bad_record_mac (§4.1.2.7).
+   */
+  private checkPeerFinishedAuthenticates(): void {
+    if (this.statusValue !== 'handshaking' || this.records.readEpoch === 0) return;
+    if (this.records.stats().discarded['bad-mac'] < 2) return;
+    throw DtlsError.misbehaved(AlertDescription.bad_record_mac, 'the peer\'s Finished does not authenticate under our keys, again after a retransmission: the keys disagree (wrong PSK?)');
+  }
+
+  /**
+   * Application data under the new epoch that overtook the peer's Finished (RFC 6347 §4.1: records
+   * of the next epoch "may be held"): it authenticates under the new keys, but is handed to the
+   * application only once the Finished has checked the handshake; held up to a bound, then dropped.
+   */
+  private holdEarlyData(payload: Uint8Array): void {
+    if (this.earlyData.length >= MAX_EARLY_DATA_RECORDS) {
+      this.earlyDataDropped++;
+      return;
+    }
+    this.earlyData.push(payload);
   }
 
   /** A server before the cookie checks out keeps no state: each whole ClientHello is answered afresh. */
@@ -257,7 +306,8 @@ export class Endpoint {
       this.acceptChangeCipherSpec(now);
       return;
     }
-    if (this.state.established || epoch !== 0) return; // a retransmitted flight's CCS
+    // A retransmitted flight's CCS: we are past it, or already read the epoch it started.
+    if (this.state.established || epoch !== 0 || this.records.readEpoch > 0) return;
     this.earlyCcs++;
     // A CCS before the messages it must follow. If some earlier record of the peer is missing, the
     // network reordered them: hold it until those messages arrive. If none is missing, the peer
@@ -322,6 +372,7 @@ export class Endpoint {
           // ClientHello, our records never go below the client's, or it would see a replay.
           this.records.setNextSequenceNumber(Math.max(this.progressSeq, this.records.nextSequenceNumber(0)), 0);
         }
+        this.peerFlightStart = this.reassembler.nextSeq;
         this.transmit(this.timer.send(a.items, { final: a.final, retransmittable: a.retransmittable }, now));
         return;
       }
@@ -330,6 +381,7 @@ export class Endpoint {
         this.negotiatedValue = this.ctx.negotiated();
         if (this.config.role === 'client') this.timer.onPeerFinalFlight();
         this.events.push({ kind: 'handshake-complete', negotiated: this.negotiatedValue });
+        for (const data of this.earlyData.splice(0)) this.events.push({ kind: 'data', data });
         return;
       case 'alert':
         this.sendAlert(a.level, a.description);
@@ -350,7 +402,9 @@ export class Endpoint {
   }
 
   private sendAlert(level: number, description: number): void {
-    const epoch = this.records.writeEpoch;
+    // The epoch of our last ChangeCipherSpec: a server has its epoch-1 keys from the
+    // ClientKeyExchange on, but the client cannot read them before our CCS.
+    const epoch = this.ctx.writeEpoch;
     const record = this.records.protect(ContentType.alert, Uint8Array.of(level, description), { epoch });
     for (const d of transmitRecords([record], this.config.mtu)) this.queue(d);
     this.events.push({ kind: 'alert', from: 'us', level, description });

@@ -7,6 +7,7 @@ import { SEED_REQUIREMENTS } from './seed.ts';
 import { RFC6347_REQUIREMENTS } from './rfc6347.ts';
 import { RFC9146_REQUIREMENTS, RFC9147_REQUIREMENTS } from './rfc9147.ts';
 import { RFC5246_REQUIREMENTS } from './rfc5246.ts';
+import { RFC4279_REQUIREMENTS } from './rfc4279.ts';
 import { RFC8446_REQUIREMENTS } from './rfc8446.ts';
 import { EXTENSION_REQUIREMENTS } from './extensions.ts';
 import { CRYPTO_REQUIREMENTS } from './crypto.ts';
@@ -73,6 +74,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   ...RFC9146_REQUIREMENTS,
   ...RFC5246_REQUIREMENTS,
   ...RFC8446_REQUIREMENTS,
+  ...RFC4279_REQUIREMENTS,
   ...EXTENSION_REQUIREMENTS,
   ...CRYPTO_REQUIREMENTS,
 ];

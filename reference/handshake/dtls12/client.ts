@@ -13,21 +13,26 @@
  *   Certificate*, ClientKeyExchange,
  *   [ChangeCipherSpec], Finished -------->                       Flight 5
  *                            <--------   [ChangeCipherSpec], Finished   Flight 6
+ *
+ * Flight 4 by key exchange: ecdhe sends Certificate and a signed ServerKeyExchange (RFC 8422 §5.4);
+ * psk sends no Certificate, and a ServerKeyExchange only to carry a hint (RFC 4279 §2); ecdhe_psk
+ * no Certificate and an unsigned ServerKeyExchange, always (RFC 5489 §2). PSK suites never carry a
+ * CertificateRequest.
  */
 import { parseCertificate } from '../../crypto/x509.ts';
-import type { KeyShare } from '../../crypto/ecdh.ts';
 import type { PublicKey } from '../../crypto/public-key.ts';
 import { DtlsError } from '../../errors.ts';
 import { AlertDescription, CipherSuite, ExtensionType, HandshakeType, NameType, ProtocolVersion } from '../../wire/enums.ts';
 import type { Extension } from '../../wire/extensions.ts';
 import { type ClientHello, readServerHello, writeClientHello } from '../../wire/hello.ts';
-import { readServerKeyExchange, writeClientKeyExchange } from '../../wire/key-exchange.ts';
+import { type ClientKeyExchange, readServerKeyExchange, writeClientKeyExchange } from '../../wire/key-exchange.ts';
 import { readCertificate, readCertificateRequest, readFinished, readHelloVerifyRequest, readServerHelloDone, writeCertificate, writeCertificateVerify, writeFinished } from '../../wire/messages12.ts';
 import { decode } from '../../wire/reader.ts';
 import { keyExchangeOf } from '../../wire/suites.ts';
 import type { HandshakeContext } from './context.ts';
 import { NAMED_CURVE, checkSignature, chooseScheme, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
 import { established } from './established.ts';
+import { choosePsk, plainPskPremasterSecret, pskPremasterSecret } from './psk.ts';
 import { type HandshakeState, expecting, expectingChangeCipherSpec, findExtension, receive } from './state.ts';
 
 const T = HandshakeType;
@@ -129,11 +134,24 @@ function expectServerHello(hello: ClientHello): HandshakeState {
       ctx.alpn = names[0];
     }
     ctx.serverName = ctx.config.serverName;
-    if (keyExchangeOf(sh.cipherSuite) !== 'ecdhe') {
-      throw DtlsError.internal(`key exchange of ${CipherSuite.nameOf(sh.cipherSuite)} is not implemented`);
+    const keyExchange = keyExchangeOf(sh.cipherSuite);
+    switch (keyExchange) {
+      case 'ecdhe':
+        return expectCertificate();
+      case 'psk':
+        return expectPskServerKeyExchangeOrServerHelloDone();
+      case 'ecdhe_psk':
+        return expectEcdhePskServerKeyExchange();
+      default:
+        throw DtlsError.internal(`key exchange of ${CipherSuite.nameOf(sh.cipherSuite)} is not implemented`);
     }
-    return expectCertificate();
   });
+}
+
+/** What flight 5 sends as ClientKeyExchange, and the premaster secret agreed with it. */
+interface KeyAgreement {
+  readonly message: ClientKeyExchange;
+  readonly preMasterSecret: Uint8Array;
 }
 
 function extensionType(e: Extension): number {
@@ -175,18 +193,51 @@ function expectServerKeyExchange(serverKey: PublicKey): HandshakeState {
     ctx.group = p.namedCurve;
     const share = newKeyShare(p.namedCurve, ctx.config.random);
     const pre = sharedSecret(share, p.public);
-    return expectCertificateRequestOrServerHelloDone(share, pre);
+    return expectCertificateRequestOrServerHelloDone({ message: { keyExchange: 'ecdhe', ecdhYc: share.publicKey }, preMasterSecret: pre });
+  });
+}
+
+/** RFC 4279 §2: the ServerKeyExchange comes only when the server has a hint; we accept both. */
+function expectPskServerKeyExchangeOrServerHelloDone(): HandshakeState {
+  return expecting('ExpectServerKeyExchangeOrServerHelloDone', [T.server_key_exchange, T.server_hello_done], (m, ctx) => {
+    if (m.msgType === T.server_hello_done) return expectServerHelloDone(pskAgreement(ctx, undefined), undefined).handle(m, ctx);
+    const ske = receive(ctx, m, 'ServerKeyExchange', (r) => readServerKeyExchange(r, 'psk'));
+    return expectServerHelloDone(pskAgreement(ctx, ske.pskIdentityHint), undefined);
+  });
+}
+
+/** RFC 4279 §2: our identity, and other_secret = as many zero bytes as the PSK is long. */
+function pskAgreement(ctx: HandshakeContext, hint: Uint8Array | undefined): KeyAgreement {
+  const psk = choosePsk(ctx, hint);
+  return { message: { keyExchange: 'psk', pskIdentity: psk.identity }, preMasterSecret: plainPskPremasterSecret(psk.key) };
+}
+
+/** RFC 5489 §2: the hint and unsigned ECDH parameters (the PSK authenticates the exchange). */
+function expectEcdhePskServerKeyExchange(): HandshakeState {
+  return expecting('ExpectServerKeyExchange', [T.server_key_exchange], (m, ctx) => {
+    const ske = receive(ctx, m, 'ServerKeyExchange', (r) => readServerKeyExchange(r, 'ecdhe_psk'));
+    const p = ske.params;
+    if (p.curveType !== NAMED_CURVE || !ctx.config.groups.includes(p.namedCurve)) {
+      throw DtlsError.misbehaved(AlertDescription.illegal_parameter, `the server chose group ${p.namedCurve}, which we did not offer`);
+    }
+    ctx.group = p.namedCurve;
+    const psk = choosePsk(ctx, ske.pskIdentityHint);
+    const share = newKeyShare(p.namedCurve, ctx.config.random);
+    // RFC 5489 §2: other_secret is Z, the ECDH shared secret.
+    const pre = pskPremasterSecret(sharedSecret(share, p.public), psk.key);
+    const message: ClientKeyExchange = { keyExchange: 'ecdhe_psk', pskIdentity: psk.identity, ecdhYc: share.publicKey };
+    return expectServerHelloDone({ message, preMasterSecret: pre }, undefined);
   });
 }
 
 /** RFC 5246 §7.4.4, §7.4.5 */
-function expectCertificateRequestOrServerHelloDone(share: KeyShare, pre: Uint8Array): HandshakeState {
+function expectCertificateRequestOrServerHelloDone(agreement: KeyAgreement): HandshakeState {
   return expecting('ExpectCertificateRequestOrServerHelloDone', [T.certificate_request, T.server_hello_done], (m, ctx) => {
-    if (m.msgType === T.server_hello_done) return expectServerHelloDone(share, pre, undefined).handle(m, ctx);
+    if (m.msgType === T.server_hello_done) return expectServerHelloDone(agreement, undefined).handle(m, ctx);
     const cr = receive(ctx, m, 'CertificateRequest', readCertificateRequest);
     ctx.certificateRequested = true;
     ctx.acceptedCas = cr.certificateAuthorities;
-    return expectServerHelloDone(share, pre, cr.supportedSignatureAlgorithms);
+    return expectServerHelloDone(agreement, cr.supportedSignatureAlgorithms);
   });
 }
 
@@ -194,7 +245,7 @@ function expectCertificateRequestOrServerHelloDone(share: KeyShare, pre: Uint8Ar
  * RFC 5246 §7.4.5, then flight 5: our Certificate and CertificateVerify when one was asked for
  * (an empty Certificate when we have none, §7.4.6), ClientKeyExchange, ChangeCipherSpec, Finished.
  */
-function expectServerHelloDone(share: KeyShare, pre: Uint8Array, requestedSchemes: readonly number[] | undefined): HandshakeState {
+function expectServerHelloDone(agreement: KeyAgreement, requestedSchemes: readonly number[] | undefined): HandshakeState {
   return expecting('ExpectServerHelloDone', [T.server_hello_done], (m, ctx) => {
     receive(ctx, m, 'ServerHelloDone', readServerHelloDone);
     const own = requestedSchemes === undefined ? undefined : ctx.config.certificate;
@@ -205,8 +256,8 @@ function expectServerHelloDone(share: KeyShare, pre: Uint8Array, requestedScheme
       ctx.sentClientCertificate = chain.length > 0;
       ctx.actions.push({ kind: 'certificate-requested', acceptedCas: ctx.acceptedCas ?? [], sentCertificate: chain.length > 0 });
     }
-    ctx.emit(T.client_key_exchange, (w) => writeClientKeyExchange(w, { keyExchange: 'ecdhe', ecdhYc: share.publicKey }));
-    ctx.deriveKeys(pre);
+    ctx.emit(T.client_key_exchange, (w) => writeClientKeyExchange(w, agreement.message));
+    ctx.deriveKeys(agreement.preMasterSecret);
     if (own !== undefined && scheme !== undefined) {
       // RFC 5246 §7.4.8: a signature over every handshake message so far.
       const signature = signParams(scheme, own.privateKey, ctx.transcript.bytes());

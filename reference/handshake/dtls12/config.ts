@@ -20,6 +20,27 @@ export interface Credentials {
   readonly privateKey: PrivateKey;
 }
 
+/**
+ * A pre-shared key and the identity that names it (RFC 4279 §2). RFC 4279 §5.1 asks for the
+ * identity to be a UTF-8 string; it travels as opaque psk_identity<0..2^16-1>, so here it is bytes.
+ */
+export interface PskCredentials {
+  /** 1..65535 bytes (an empty identity names nothing). */
+  readonly identity: Uint8Array;
+  /** 1..65535 bytes. */
+  readonly key: Uint8Array;
+}
+
+/**
+ * Client: picks the PSK for a server from its psk_identity_hint, undefined when the server sent
+ * none (no ServerKeyExchange, or an empty hint). Returning undefined ends the handshake with
+ * handshake_failure. RFC 4279 §5.2: without an application profile, a client ignores the hint.
+ */
+export type PskSelector = (hint: Uint8Array | undefined) => PskCredentials | undefined;
+
+/** Server: the key of a PSK identity, or undefined for an identity it does not know. */
+export type PskLookup = (identity: Uint8Array) => Uint8Array | undefined;
+
 export interface EndpointConfig {
   readonly role: Role;
   /** In order of preference. Default: c02b, c02c, cca9. */
@@ -28,8 +49,17 @@ export interface EndpointConfig {
   readonly groups?: readonly number[];
   /** Signature schemes we accept and may use, in order of preference. */
   readonly signatureSchemes?: readonly number[];
-  /** The server's certificate chain and key (required for certificate suites). */
+  /** The server's certificate chain and key (required for certificate suites, unused by PSK suites). */
   readonly certificate?: Credentials;
+  /** Client: the PSK for PSK and ECDHE_PSK suites (RFC 4279, RFC 5489), or a choice made from the server's hint. */
+  readonly psk?: PskCredentials | PskSelector;
+  /** Server: finds the key for the client's psk_identity (required for PSK suites). */
+  readonly pskLookup?: PskLookup;
+  /**
+   * Server: the psk_identity_hint, 0..65535 bytes. Plain PSK sends a ServerKeyExchange only when
+   * there is a hint; ECDHE_PSK always sends one, with this hint or an empty one (RFC 5489 §2).
+   */
+  readonly pskIdentityHint?: Uint8Array;
   /** Decides on the peer's chain; without it any chain is accepted and reported unverified. */
   readonly verifyPeer?: (chain: readonly Uint8Array[]) => PeerVerdict;
   /** Client: the name sent in server_name. */
@@ -38,7 +68,7 @@ export interface EndpointConfig {
   readonly alpn?: readonly string[];
   /** RFC 7627: refuse peers without extended_master_secret. Default true. */
   readonly requireExtendedMasterSecret?: boolean;
-  /** Server: whether to ask for a client certificate (RFC 5246 §7.4.4). Default 'none'. */
+  /** Server: whether to ask for a client certificate (RFC 5246 §7.4.4); PSK suites never ask (RFC 4279 §2). Default 'none'. */
   readonly clientAuth?: 'none' | 'requested' | 'required';
   /** Server: the certificate_authorities sent in CertificateRequest (DER distinguished names). */
   readonly certificateAuthorities?: readonly Uint8Array[];
@@ -62,8 +92,13 @@ export interface EndpointConfig {
   readonly keyLog?: (line: string) => void;
 }
 
-export interface ResolvedConfig extends Required<Omit<EndpointConfig, 'certificate' | 'verifyPeer' | 'serverName' | 'keyLog' | 'peerAddress'>> {
+export interface ResolvedConfig
+  extends Required<Omit<EndpointConfig, 'certificate' | 'psk' | 'pskLookup' | 'pskIdentityHint' | 'verifyPeer' | 'serverName' | 'keyLog' | 'peerAddress'>> {
   readonly certificate: Credentials | undefined;
+  /** Client: a fixed `psk` becomes a selector that ignores the hint. */
+  readonly psk: PskSelector | undefined;
+  readonly pskLookup: PskLookup | undefined;
+  readonly pskIdentityHint: Uint8Array | undefined;
   readonly verifyPeer: ((chain: readonly Uint8Array[]) => PeerVerdict) | undefined;
   readonly serverName: string | undefined;
   readonly keyLog: ((line: string) => void) | undefined;
@@ -121,6 +156,7 @@ export function resolveConfig(c: EndpointConfig): ResolvedConfig {
     if (n === 0 || n > 255) throw invalid('alpn', `protocol "${p}" must be 1..255 bytes`);
   }
   if (c.certificate !== undefined && c.certificate.chain.length === 0) throw invalid('certificate.chain', 'must hold the leaf certificate');
+  const psk = resolvePsk(c, cipherSuites);
   if (c.clientAuth !== undefined && !['none', 'requested', 'required'].includes(c.clientAuth)) {
     throw invalid('clientAuth', `must be "none", "requested" or "required", got ${String(c.clientAuth)}`);
   }
@@ -130,6 +166,7 @@ export function resolveConfig(c: EndpointConfig): ResolvedConfig {
     groups,
     signatureSchemes: [...(c.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES)],
     certificate: c.certificate,
+    ...psk,
     verifyPeer: c.verifyPeer,
     serverName: c.serverName,
     alpn,
@@ -148,4 +185,48 @@ export function resolveConfig(c: EndpointConfig): ResolvedConfig {
     maxBufferedMessages: positiveInteger('maxBufferedMessages', c.maxBufferedMessages ?? 16),
     keyLog: c.keyLog,
   };
+}
+
+/** The largest opaque<0..2^16-1> (psk_identity, psk_identity_hint, psk: RFC 4279 §2). */
+const MAX_PSK_FIELD = 0xffff;
+
+/**
+ * Checks a PSK's identity and key (`field` names them in errors: `psk`, or the selector's answer).
+ * RFC 4279 §2: both travel in 2-byte length prefixes; an empty identity or key is refused.
+ */
+export function checkPskCredentials(field: string, p: PskCredentials): PskCredentials {
+  checkPskBytes(`${field}.identity`, p.identity, 1);
+  checkPskBytes(`${field}.key`, p.key, 1);
+  return p;
+}
+
+/** A PSK field: a Uint8Array of min..65535 bytes. */
+export function checkPskBytes(field: string, value: unknown, min: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw invalid(field, 'must be a Uint8Array');
+  if (value.length < min || value.length > MAX_PSK_FIELD) {
+    throw invalid(field, `must be ${min}..${MAX_PSK_FIELD} bytes, got ${value.length}`);
+  }
+  return value;
+}
+
+/** The PSK settings, checked: a client offering PSK suites needs `psk`, a server `pskLookup`. */
+function resolvePsk(c: EndpointConfig, cipherSuites: readonly number[]): Pick<ResolvedConfig, 'psk' | 'pskLookup' | 'pskIdentityHint'> {
+  const pskSuites = cipherSuites.filter((s) => suiteInfo(s)?.authentication === 'psk');
+  const names = pskSuites.map((s) => CipherSuite.nameOf(s)).join(', ');
+  let psk: PskSelector | undefined;
+  if (typeof c.psk === 'function') {
+    psk = c.psk;
+  } else if (c.psk !== undefined) {
+    const fixed = checkPskCredentials('psk', c.psk);
+    psk = () => fixed;
+  }
+  if (c.pskLookup !== undefined && typeof c.pskLookup !== 'function') throw invalid('pskLookup', 'must be a function');
+  const hint = c.pskIdentityHint === undefined ? undefined : checkPskBytes('pskIdentityHint', c.pskIdentityHint, 0);
+  if (pskSuites.length > 0 && c.role === 'client' && psk === undefined) {
+    throw invalid('psk', `is required to offer ${names}`);
+  }
+  if (pskSuites.length > 0 && c.role === 'server' && c.pskLookup === undefined) {
+    throw invalid('pskLookup', `is required to accept ${names}`);
+  }
+  return { psk, pskLookup: c.pskLookup, pskIdentityHint: hint };
 }

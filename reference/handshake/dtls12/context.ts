@@ -52,6 +52,8 @@ export interface Negotiated {
   acceptedCas: readonly Uint8Array[] | undefined;
   /** Client: whether we sent a certificate when asked for one. */
   sentClientCertificate: boolean;
+  /** PSK suites: the psk_identity the client sent (RFC 4279 §2); the PSK authenticated both sides. */
+  pskIdentity: Uint8Array | undefined;
 }
 
 export class HandshakeContext {
@@ -79,6 +81,8 @@ export class HandshakeContext {
   /** Client: a CertificateRequest came; and whether we answered it with a certificate. */
   certificateRequested = false;
   sentClientCertificate = false;
+  /** PSK suites: the identity the client chose (client) or the server looked up (server). */
+  pskIdentity: Uint8Array | undefined;
   /** The time of the input being handled (ms), for cookie secret rotation. */
   now = 0;
 
@@ -166,6 +170,7 @@ export class HandshakeContext {
       serverCertificate: this.serverCertificate,
       acceptedCas: this.acceptedCas,
       sentClientCertificate: this.sentClientCertificate,
+      pskIdentity: this.pskIdentity,
     };
   }
 }

@@ -4,19 +4,20 @@
  * (RFC 6347 §4.2.1).
  */
 import { DtlsError } from '../../errors.ts';
-import { AlertDescription, ClientCertificateType, HandshakeType, NamedGroup, ProtocolVersion } from '../../wire/enums.ts';
+import { AlertDescription, CipherSuite, ClientCertificateType, HandshakeType, NamedGroup, ProtocolVersion } from '../../wire/enums.ts';
 import type { Extension } from '../../wire/extensions.ts';
 import { type ClientHello, readClientHello, writeServerHello } from '../../wire/hello.ts';
 import { readClientKeyExchange, writeServerKeyExchange } from '../../wire/key-exchange.ts';
 import { readCertificate, readCertificateVerify, readFinished, writeCertificate, writeCertificateRequest, writeFinished, writeHelloVerifyRequest, writeServerHelloDone } from '../../wire/messages12.ts';
 import { decode } from '../../wire/reader.ts';
-import { keyExchangeOf } from '../../wire/suites.ts';
+import { type Authentication, suiteInfo } from '../../wire/suites.ts';
 import type { WholeHandshakeMessage } from '../reassembly.ts';
 import type { KeyShare } from '../../crypto/ecdh.ts';
-import type { PublicKey } from '../../crypto/public-key.ts';
+import type { KeyAlgorithm, PublicKey } from '../../crypto/public-key.ts';
 import { parseCertificate } from '../../crypto/x509.ts';
 import type { HandshakeContext } from './context.ts';
 import { established } from './established.ts';
+import { lookUpPsk, plainPskPremasterSecret, pskPremasterSecret } from './psk.ts';
 import { NAMED_CURVE, checkSignature, chooseScheme, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
 import { type HandshakeState, expecting, expectingChangeCipherSpec, findExtension, receive } from './state.ts';
 
@@ -28,11 +29,11 @@ export function startServer(): HandshakeState {
   return expecting('ExpectClientHello', [T.client_hello], (m, ctx) => clientHello(m, ctx));
 }
 
-interface Choice {
-  readonly cipherSuite: number;
-  readonly group: number;
-  readonly scheme: number;
-}
+/** The suite we picked, with what its key exchange needs. */
+type Choice =
+  | { readonly keyExchange: 'ecdhe'; readonly cipherSuite: number; readonly group: number; readonly scheme: number }
+  | { readonly keyExchange: 'ecdhe_psk'; readonly cipherSuite: number; readonly group: number }
+  | { readonly keyExchange: 'psk'; readonly cipherSuite: number };
 
 function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext): HandshakeState {
   const ch = decode(m.body, 'ClientHello', readClientHello);
@@ -56,7 +57,7 @@ function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext): Handshake
   ctx.clientRandom = ch.random;
   ctx.serverRandom = c.random(32);
   ctx.cipherSuite = choice.cipherSuite;
-  ctx.group = choice.group;
+  ctx.group = choice.keyExchange === 'psk' ? undefined : choice.group;
   const extensions = serverExtensions(ch, ctx);
   ctx.emit(T.server_hello, (w) =>
     writeServerHello(w, {
@@ -68,15 +69,28 @@ function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext): Handshake
       extensions,
     }),
   );
+  switch (choice.keyExchange) {
+    case 'ecdhe':
+      return certificateFlight(ctx, choice.group, choice.scheme);
+    case 'psk':
+      return pskFlight(ctx);
+    case 'ecdhe_psk':
+      return ecdhePskFlight(ctx, choice.group);
+  }
+}
+
+/** The rest of flight 4 for ECDHE with a certificate (RFC 8422 §5.4, RFC 5246 §7.4.4). */
+function certificateFlight(ctx: HandshakeContext, group: number, scheme: number): HandshakeState {
+  const c = ctx.config;
   const credentials = c.certificate;
   if (credentials === undefined) throw DtlsError.internal('the server has no certificate');
   ctx.emit(T.certificate, (w) => writeCertificate(w, { certificateList: [...credentials.chain] }));
   ctx.serverCertificate = credentials.chain[0];
-  const share = newKeyShare(choice.group, c.random);
-  const params = { curveType: NAMED_CURVE, namedCurve: choice.group, public: share.publicKey };
-  const signature = signParams(choice.scheme, credentials.privateKey, signedParamsInput(ctx.clientRandom, ctx.serverRandom, params));
+  const share = newKeyShare(group, c.random);
+  const params = { curveType: NAMED_CURVE, namedCurve: group, public: share.publicKey };
+  const signature = signParams(scheme, credentials.privateKey, signedParamsInput(ctx.clientRandom, ctx.serverRandom, params));
   ctx.emit(T.server_key_exchange, (w) =>
-    writeServerKeyExchange(w, { keyExchange: 'ecdhe', params, signedParams: { algorithm: choice.scheme, signature } }),
+    writeServerKeyExchange(w, { keyExchange: 'ecdhe', params, signedParams: { algorithm: scheme, signature } }),
   );
   const askForCertificate = c.clientAuth !== 'none';
   if (askForCertificate) {
@@ -93,7 +107,36 @@ function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext): Handshake
   return askForCertificate ? expectClientCertificate(share) : expectClientKeyExchange(share, undefined);
 }
 
-/** Our preferences first; a suite needs a group and a signature scheme in common too. */
+/**
+ * RFC 4279 §2: no Certificate, no CertificateRequest, and a ServerKeyExchange only when there is
+ * a hint to carry (RFC 4279 §5.2 advises servers to send none without an application profile).
+ */
+function pskFlight(ctx: HandshakeContext): HandshakeState {
+  const hint = ctx.config.pskIdentityHint;
+  if (hint !== undefined) {
+    ctx.emit(T.server_key_exchange, (w) => writeServerKeyExchange(w, { keyExchange: 'psk', pskIdentityHint: hint }));
+  }
+  ctx.emit(T.server_hello_done, (w) => writeServerHelloDone(w, {}));
+  ctx.endFlight({ final: false, retransmittable: true });
+  return expectPskClientKeyExchange();
+}
+
+/** RFC 5489 §2: the ServerKeyExchange always goes, hint (maybe empty) then unsigned ECDH parameters. */
+function ecdhePskFlight(ctx: HandshakeContext, group: number): HandshakeState {
+  const share = newKeyShare(group, ctx.config.random);
+  const params = { curveType: NAMED_CURVE, namedCurve: group, public: share.publicKey };
+  const pskIdentityHint = ctx.config.pskIdentityHint ?? new Uint8Array(0);
+  ctx.emit(T.server_key_exchange, (w) => writeServerKeyExchange(w, { keyExchange: 'ecdhe_psk', pskIdentityHint, params }));
+  ctx.emit(T.server_hello_done, (w) => writeServerHelloDone(w, {}));
+  ctx.endFlight({ final: false, retransmittable: true });
+  return expectEcdhePskClientKeyExchange(share);
+}
+
+/**
+ * Our preferences first: the first of our suites the client offers that we can serve. A
+ * certificate suite needs our certificate, of the suite's kind, a signature scheme and a group in
+ * common; ECDHE_PSK a group; plain PSK nothing more. None: the reason of our most preferred one.
+ */
 function negotiate(ch: ClientHello, ctx: HandshakeContext): Choice {
   const c = ctx.config;
   const ems = findExtension(ch.extensions, 'extended_master_secret') !== undefined;
@@ -107,25 +150,75 @@ function negotiate(ch: ClientHello, ctx: HandshakeContext): Choice {
   }
   const theirGroups = findExtension(ch.extensions, 'supported_groups')?.namedGroupList;
   const group = c.groups.find((g) => theirGroups === undefined || theirGroups.includes(g));
-  const key = c.certificate?.privateKey;
-  if (key === undefined) throw DtlsError.internal('the server has no certificate');
-  const scheme = chooseScheme(key, c.signatureSchemes, findExtension(ch.extensions, 'signature_algorithms')?.supportedSignatureAlgorithms);
-  // RFC 8422 §5.3: the client's supported_groups also bounds the curve of our ECDSA certificate.
-  const certificateCurve = key.algorithm === 'P-256' ? NamedGroup.secp256r1 : key.algorithm === 'P-384' ? NamedGroup.secp384r1 : undefined;
-  const curveOk = certificateCurve === undefined || theirGroups === undefined || theirGroups.includes(certificateCurve);
-  const cipherSuite = curveOk ? c.cipherSuites.find((s) => ch.cipherSuites.includes(s) && keyExchangeOf(s) === 'ecdhe') : undefined;
-  if (!curveOk) {
-    throw DtlsError.incompatible(AlertDescription.handshake_failure, `the client's supported_groups leave out ${NamedGroup.nameOf(certificateCurve ?? 0)}, the curve of our certificate (RFC 8422 §5.3)`);
+  const theirSchemes = findExtension(ch.extensions, 'signature_algorithms')?.supportedSignatureAlgorithms;
+  let choice: Choice | undefined;
+  let refusal: DtlsError | undefined;
+  for (const cipherSuite of c.cipherSuites.filter((s) => ch.cipherSuites.includes(s))) {
+    const outcome = serve(cipherSuite, group, theirGroups, theirSchemes, ctx);
+    if (outcome instanceof DtlsError) {
+      refusal ??= outcome;
+      continue;
+    }
+    choice = outcome;
+    break;
   }
-  if (cipherSuite === undefined || group === undefined || scheme === undefined) {
-    const missing = cipherSuite === undefined ? 'cipher suite' : group === undefined ? 'group' : 'signature scheme';
-    throw DtlsError.incompatible(AlertDescription.handshake_failure, `no ${missing} in common with the client`);
+  if (choice === undefined) {
+    throw refusal ?? DtlsError.incompatible(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
   }
   ctx.alpn = chooseAlpn(ch, ctx);
   const sni = findExtension(ch.extensions, 'server_name');
   const host = sni?.form === 'client_hello' ? sni.serverNameList.find((n) => n.nameType === 0) : undefined;
   ctx.serverName = host === undefined ? undefined : new TextDecoder().decode(host.name);
-  return { cipherSuite, group, scheme };
+  return choice;
+}
+
+/** What serving `cipherSuite` takes, or why we cannot. */
+function serve(
+  cipherSuite: number,
+  group: number | undefined,
+  theirGroups: readonly number[] | undefined,
+  theirSchemes: readonly number[] | undefined,
+  ctx: HandshakeContext,
+): Choice | DtlsError {
+  const c = ctx.config;
+  const info = suiteInfo(cipherSuite);
+  const name = CipherSuite.nameOf(cipherSuite);
+  const noGroup = (): DtlsError => DtlsError.incompatible(AlertDescription.handshake_failure, `no group in common with the client for ${name}`);
+  if (info === undefined || info.tls13) return DtlsError.internal(`${name} is not a DTLS 1.2 suite`);
+  switch (info.keyExchange) {
+    case 'psk':
+      return { keyExchange: 'psk', cipherSuite };
+    case 'ecdhe_psk':
+      return group === undefined ? noGroup() : { keyExchange: 'ecdhe_psk', cipherSuite, group };
+    case 'ecdhe': {
+      const key = c.certificate?.privateKey;
+      if (key === undefined) return DtlsError.internal(`the server has no certificate for ${name}`);
+      if (!certificateFits(info.authentication, key.algorithm)) {
+        return DtlsError.incompatible(AlertDescription.handshake_failure, `our ${key.algorithm} certificate cannot serve ${name}`);
+      }
+      // RFC 8422 §5.3: the client's supported_groups also bounds the curve of our ECDSA certificate.
+      const certificateCurve = key.algorithm === 'P-256' ? NamedGroup.secp256r1 : key.algorithm === 'P-384' ? NamedGroup.secp384r1 : undefined;
+      if (certificateCurve !== undefined && theirGroups !== undefined && !theirGroups.includes(certificateCurve)) {
+        return DtlsError.incompatible(
+          AlertDescription.handshake_failure,
+          `the client's supported_groups leave out ${NamedGroup.nameOf(certificateCurve)}, the curve of our certificate (RFC 8422 §5.3)`,
+        );
+      }
+      if (group === undefined) return noGroup();
+      const scheme = chooseScheme(key, c.signatureSchemes, theirSchemes);
+      if (scheme === undefined) return DtlsError.incompatible(AlertDescription.handshake_failure, 'no signature scheme in common with the client');
+      return { keyExchange: 'ecdhe', cipherSuite, group, scheme };
+    }
+    default:
+      return DtlsError.internal(`the ${info.keyExchange} key exchange of ${name} is not implemented`);
+  }
+}
+
+/** A suite's authentication against our certificate's key: ECDSA suites take EC and Ed25519 keys, RSA suites RSA keys. */
+function certificateFits(authentication: Authentication, key: KeyAlgorithm): boolean {
+  if (authentication === 'ecdsa') return key === 'P-256' || key === 'P-384' || key === 'Ed25519';
+  if (authentication === 'rsa') return key === 'RSA';
+  return false;
 }
 
 /** RFC 7301 §3.2: our first preference the client offers; none in common is no_application_protocol. */
@@ -180,6 +273,26 @@ function expectClientKeyExchange(share: KeyShare, clientKey: PublicKey | undefin
     const cke = receive(ctx, m, 'ClientKeyExchange', (r) => readClientKeyExchange(r, 'ecdhe'));
     ctx.deriveKeys(sharedSecret(share, cke.ecdhYc));
     if (clientKey !== undefined) return expectCertificateVerify(clientKey);
+    return expectingChangeCipherSpec('ExpectChangeCipherSpec', () => expectFinished());
+  });
+}
+
+/** RFC 4279 §2: the client names its PSK; other_secret is zeros. */
+function expectPskClientKeyExchange(): HandshakeState {
+  return expecting('ExpectClientKeyExchange', [T.client_key_exchange], (m, ctx) => {
+    const cke = receive(ctx, m, 'ClientKeyExchange', (r) => readClientKeyExchange(r, 'psk'));
+    const key = lookUpPsk(ctx, cke.pskIdentity);
+    ctx.deriveKeys(plainPskPremasterSecret(key));
+    return expectingChangeCipherSpec('ExpectChangeCipherSpec', () => expectFinished());
+  });
+}
+
+/** RFC 5489 §2: the client names its PSK and sends its ECDH share; other_secret is Z. */
+function expectEcdhePskClientKeyExchange(share: KeyShare): HandshakeState {
+  return expecting('ExpectClientKeyExchange', [T.client_key_exchange], (m, ctx) => {
+    const cke = receive(ctx, m, 'ClientKeyExchange', (r) => readClientKeyExchange(r, 'ecdhe_psk'));
+    const key = lookUpPsk(ctx, cke.pskIdentity);
+    ctx.deriveKeys(pskPremasterSecret(sharedSecret(share, cke.ecdhYc), key));
     return expectingChangeCipherSpec('ExpectChangeCipherSpec', () => expectFinished());
   });
 }
