@@ -6,6 +6,7 @@ import { UsageError } from './cli/args.ts';
 import { connectCommand } from './cli/connect.ts';
 import { corpusCommand } from './cli/corpus.ts';
 import { dumpCommand } from './cli/dump.ts';
+import { fuzzCommand } from './cli/fuzz.ts';
 import { serveCommand } from './cli/serve.ts';
 
 export interface Command {
@@ -26,7 +27,7 @@ export interface CommandIo {
   readonly signal?: AbortSignal;
 }
 
-const commands: readonly Command[] = [corpusCommand, dumpCommand, serveCommand, connectCommand];
+const commands: readonly Command[] = [corpusCommand, dumpCommand, serveCommand, connectCommand, fuzzCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -1,0 +1,71 @@
+/**
+ * Module loader hooks (they run on Node's loader thread) that hand the fuzzer an instrumented copy of
+ * every module under `reference/`: esbuild strips the types, istanbul-lib-instrument adds the
+ * statement, function and branch counters. The instrumented text is cached on disk by the hash of
+ * the source, so a second process starts quickly. Registered by `coverage-istanbul.ts`.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
+import { createInstrumenter } from 'istanbul-lib-instrument';
+
+interface HookData {
+  readonly roots: readonly string[];
+  readonly coverageVariable: string;
+}
+
+interface LoadContext {
+  readonly format?: string | null;
+  readonly conditions?: readonly string[];
+  readonly importAttributes?: Readonly<Record<string, string>>;
+}
+interface LoadResult {
+  readonly format?: string | null;
+  readonly source?: string | ArrayBuffer | Uint8Array;
+  readonly shortCircuit?: boolean;
+}
+type NextLoad = (url: string, context?: LoadContext) => Promise<LoadResult>;
+
+let roots: readonly string[] = [];
+let coverageVariable = '__dtlsprobeCoverage__';
+const cacheDir = join(tmpdir(), 'dtlsprobe-fuzz-istanbul-v1');
+let instrumenter = createInstrumenter({ esModules: true, compact: true, produceSourceMap: false, coverageVariable });
+
+export function initialize(data: HookData): void {
+  roots = data.roots;
+  coverageVariable = data.coverageVariable;
+  instrumenter = createInstrumenter({ esModules: true, compact: true, produceSourceMap: false, coverageVariable });
+  mkdirSync(cacheDir, { recursive: true });
+}
+
+function wanted(url: string): string | undefined {
+  if (!url.startsWith('file:')) return undefined;
+  const path = fileURLToPath(url);
+  if (!path.endsWith('.ts') || path.endsWith('.test.ts') || path.includes('/node_modules/')) return undefined;
+  return roots.some((r) => path.startsWith(r)) ? path : undefined;
+}
+
+export function instrumentSource(path: string, ts: string): string {
+  const key = createHash('sha256').update(coverageVariable).update('\0').update(path).update('\0').update(ts).digest('hex');
+  const cached = join(cacheDir, `${key.slice(0, 32)}.mjs`);
+  try {
+    return readFileSync(cached, 'utf8');
+  } catch {
+    // not cached yet
+  }
+  const js = transformSync(ts, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: path }).code;
+  const out = instrumenter.instrumentSync(js, path);
+  const tmp = `${cached}.${process.pid}.tmp`;
+  writeFileSync(tmp, out);
+  renameSync(tmp, cached);
+  return out;
+}
+
+export async function load(url: string, context: LoadContext, nextLoad: NextLoad): Promise<LoadResult> {
+  const path = wanted(url);
+  if (path === undefined) return nextLoad(url, context);
+  return { format: 'module', source: instrumentSource(path, readFileSync(path, 'utf8')), shortCircuit: true };
+}

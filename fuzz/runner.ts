@@ -1,0 +1,392 @@
+/**
+ * The fuzz runner: one campaign over one target. Start from the target's seeds and the corpus
+ * folder, pick an input, mutate it (the target's structure-aware `mutate` when it has one, mixed with
+ * the byte-level mutations and splicing of fuzz/mutate.ts), run it, keep it when it reaches new coverage, record what it finds.
+ *
+ * - Given a seed, a run of `runs` execs is the same run every time (same inputs, same order), as long
+ *   as the corpus folder holds the same files and no other job writes to it meanwhile.
+ * - The corpus folder is read at the start and written as the campaign goes (files named by the
+ *   first 16 hex digits of their sha256); with `syncMs` it is re-read now and then, which is how
+ *   parallel jobs share what they find.
+ * - Each distinct finding (kind + message, with hex runs and numbers blurred) is written once to the
+ *   crashes folder: the exact input as `<kind>-<sha>.bin` and a `.txt` with the target, the error,
+ *   its stack, the seed and the command that replays it.
+ * - A HangWatchdog (fuzz/watchdog.ts) marks each exec; a stuck exec kills the process with the input
+ *   on stderr, which the supervising process (runner-pool.ts) turns into a hang finding.
+ * - Memory stays bounded: inputs at most `maxLen` bytes, at most `maxCorpus` inputs held, at most
+ *   `maxFindings` distinct findings kept; the heap is checked now and then against `heapLimitMb`.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { asFinding, type FindingKind, type FuzzTarget } from './target.ts';
+import { NoCoverage, type CoverageSource } from './coverage.ts';
+import { mutateBytes, spliceBytes, xorshift, type Rng } from './mutate.ts';
+import type { HangWatchdog } from './watchdog.ts';
+
+export interface CampaignOptions {
+  /** Stop after this many execs. */
+  readonly runs?: number;
+  /** Stop after this long (ms). Without runs or timeMs the campaign runs 10 s. */
+  readonly timeMs?: number;
+  /** Seed of the run order; default 1. */
+  readonly seed?: number;
+  readonly corpusDir?: string;
+  readonly crashesDir?: string;
+  /** The coverage source; default none (unguided). */
+  readonly coverage?: CoverageSource;
+  /** Keep inputs that reach new coverage (default true); false measures coverage but keeps nothing. */
+  readonly guided?: boolean;
+  readonly maxLen?: number;
+  readonly maxCorpus?: number;
+  readonly maxFindings?: number;
+  /** Stop at the first finding. */
+  readonly stopOnFinding?: boolean;
+  readonly watchdog?: HangWatchdog;
+  /** A 'memory' finding when the heap is above this after an exec (checked every few thousand execs). */
+  readonly heapLimitMb?: number;
+  /** Re-read the corpus folder this often (ms) for inputs other jobs wrote. */
+  readonly syncMs?: number;
+  /**
+   * Share of mutations done by the target's structure-aware `mutate` (default 0.3; it parses and
+   * re-writes, so it is far slower than a byte mutation), 0.1 splices, the rest byte mutations.
+   */
+  readonly structureRatio?: number;
+  /** Execs per batch when the coverage source is not per-exec (v8). */
+  readonly batch?: number;
+  readonly progressMs?: number;
+  onProgress?(p: Progress): void;
+  onFinding?(f: Finding): void;
+  readonly signal?: AbortSignal;
+  /** How a crash file is replayed, for the .txt; default the dtlsprobe command. */
+  replayHint?(binFile: string, target: string): string;
+}
+
+export interface Progress {
+  readonly target: string;
+  readonly execs: number;
+  readonly elapsedMs: number;
+  readonly execsPerSec: number;
+  readonly coverage: CoverageSource['kind'];
+  readonly features: number;
+  readonly branches: number;
+  readonly corpus: number;
+  readonly findings: number;
+}
+
+export interface Finding {
+  readonly target: string;
+  readonly kind: FindingKind;
+  readonly detail: string;
+  /** What identifies "the same failure": kind and the message with hex and numbers blurred. */
+  readonly signature: string;
+  readonly input: Uint8Array;
+  readonly stack: string;
+  readonly exec: number;
+  readonly seed: number;
+  /** The .bin written, when there is a crashes folder. */
+  readonly file?: string;
+}
+
+export interface CampaignResult extends Progress {
+  readonly seed: number;
+  readonly findingList: readonly Finding[];
+  readonly newCorpusFiles: number;
+  /** Times a mutator threw (its bug; the runner fell back to a bit flip). */
+  readonly mutatorErrors: number;
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The failure's identity for deduplication and for the minimiser: kind, then the message blurred. */
+export function signatureOf(kind: string, detail: string): string {
+  const blurred = detail
+    .replace(/[0-9a-f]{8,}…?( \(\d+ bytes\))?/gi, '<hex>')
+    .replace(/\d+/g, 'N')
+    .slice(0, 160);
+  return `${kind}: ${blurred}`;
+}
+
+/** Runs one input; undefined, or the finding it raised (as the runner records it). */
+export function execute(target: FuzzTarget, data: Uint8Array): { kind: FindingKind; detail: string; stack: string } | undefined {
+  try {
+    target.fuzz(data);
+    return undefined;
+  } catch (e) {
+    const f = asFinding(e);
+    const cause = f.cause instanceof Error ? f.cause : f;
+    return { kind: f.kind, detail: f.detail, stack: cause.stack ?? String(cause) };
+  }
+}
+
+/** Reads every regular file of a folder, in name order (so runs are reproducible). */
+export function readCorpusDir(dir: string, maxLen = Number.POSITIVE_INFINITY): Array<{ name: string; data: Uint8Array }> {
+  if (!existsSync(dir)) return [];
+  const out: Array<{ name: string; data: Uint8Array }> = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.') || name.endsWith('.tmp') || name.endsWith('.txt')) continue;
+    const path = join(dir, name);
+    const st = statSync(path);
+    if (!st.isFile() || st.size > maxLen) continue;
+    out.push({ name, data: new Uint8Array(readFileSync(path)) });
+  }
+  return out;
+}
+
+function writeAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export function defaultReplayHint(binFile: string, target: string): string {
+  return `npx dtlsprobe fuzz --replay ${binFile} --target ${target}   (shrink: npx dtlsprobe fuzz --minimize ${binFile} --target ${target})`;
+}
+
+/** The .txt written beside a crash's .bin. */
+export function describeFinding(f: Finding, hint: string): string {
+  return [
+    `target: ${f.target}`,
+    `kind: ${f.kind}`,
+    `detail: ${f.detail}`,
+    `signature: ${f.signature}`,
+    `input: ${f.input.length} bytes, sha256 ${sha256Hex(f.input)}`,
+    `seed: ${f.seed} (exec ${f.exec})`,
+    `replay: ${hint}`,
+    '',
+    'stack:',
+    f.stack,
+    '',
+  ].join('\n');
+}
+
+export function writeFinding(dir: string, f: Omit<Finding, 'file'>, hint: (bin: string, target: string) => string): string {
+  mkdirSync(dir, { recursive: true });
+  const bin = join(dir, `${f.kind}-${sha256Hex(f.input).slice(0, 16)}.bin`);
+  writeAtomic(bin, f.input);
+  writeAtomic(bin.replace(/\.bin$/, '.txt'), describeFinding({ ...f, file: bin }, hint(bin, f.target)));
+  return bin;
+}
+
+interface Entry {
+  readonly data: Uint8Array;
+}
+
+export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}): Promise<CampaignResult> {
+  const seed = opts.seed ?? 1;
+  const rng: Rng = xorshift(seed);
+  const coverage = opts.coverage ?? new NoCoverage();
+  const guided = opts.guided ?? true;
+  const maxLen = opts.maxLen ?? 4096;
+  const maxCorpus = opts.maxCorpus ?? 20_000;
+  const maxFindings = opts.maxFindings ?? 20;
+  const batchSize = coverage.perExec ? 1 : (opts.batch ?? 512);
+  const hint = opts.replayHint ?? defaultReplayHint;
+  const limitMs = opts.timeMs ?? (opts.runs === undefined ? 10_000 : Number.POSITIVE_INFINITY);
+  const runs = opts.runs ?? Number.POSITIVE_INFINITY;
+  const heapLimit = (opts.heapLimitMb ?? 0) * 1024 * 1024;
+  const progressMs = opts.progressMs ?? 1000;
+
+  const corpus: Entry[] = [];
+  const known = new Set<string>();
+  const signatures = new Set<string>();
+  const findings: Finding[] = [];
+  let execs = 0;
+  let newCorpusFiles = 0;
+  let stop = false;
+  const started = performance.now();
+  let lastProgress = started;
+  let lastSync = started;
+
+  if (opts.corpusDir !== undefined) mkdirSync(opts.corpusDir, { recursive: true });
+  if (opts.crashesDir !== undefined) mkdirSync(opts.crashesDir, { recursive: true });
+
+  const progress = (): Progress => {
+    const elapsedMs = performance.now() - started;
+    const s = coverage.summary();
+    return {
+      target: target.name,
+      execs,
+      elapsedMs,
+      execsPerSec: elapsedMs > 0 ? (execs * 1000) / elapsedMs : 0,
+      coverage: coverage.kind,
+      features: s.features,
+      branches: s.branches,
+      corpus: corpus.length,
+      findings: findings.length,
+    };
+  };
+
+  const record = (data: Uint8Array, r: { kind: FindingKind; detail: string; stack: string }): void => {
+    const signature = signatureOf(r.kind, r.detail);
+    if (signatures.has(signature)) return;
+    if (signatures.size >= maxFindings) {
+      stop = true;
+      return;
+    }
+    signatures.add(signature);
+    const base = { target: target.name, kind: r.kind, detail: r.detail, signature, input: data.slice(), stack: r.stack, exec: execs, seed };
+    const file = opts.crashesDir !== undefined ? writeFinding(opts.crashesDir, base, hint) : undefined;
+    const f: Finding = file === undefined ? base : { ...base, file };
+    findings.push(f);
+    opts.onFinding?.(f);
+    if (opts.stopOnFinding === true || findings.length >= maxFindings) stop = true;
+  };
+
+  /** One exec: run, record a finding. */
+  const exec = (data: Uint8Array): void => {
+    execs++;
+    opts.watchdog?.enter(target.name, data);
+    let r: ReturnType<typeof execute>;
+    try {
+      target.fuzz(data);
+      r = undefined;
+    } catch (e) {
+      const f = asFinding(e);
+      const cause = f.cause instanceof Error ? f.cause : f;
+      r = { kind: f.kind, detail: f.detail, stack: cause.stack ?? String(cause) };
+    }
+    opts.watchdog?.leave();
+    if (r !== undefined) record(data, r);
+  };
+
+  const keep = (data: Uint8Array, write: boolean): void => {
+    const h = sha256Hex(data);
+    if (known.has(h)) return;
+    known.add(h);
+    if (corpus.length < maxCorpus) corpus.push({ data });
+    if (write && opts.corpusDir !== undefined) {
+      const path = join(opts.corpusDir, h.slice(0, 16));
+      if (!existsSync(path)) {
+        writeAtomic(path, data);
+        newCorpusFiles++;
+      }
+    }
+  };
+
+  /** Runs inputs one at a time, keeping those that add coverage (or all, unguided). */
+  const absorb = (inputs: Iterable<Uint8Array>, write: boolean, keepAll: boolean): void => {
+    coverage.discard();
+    for (const raw of inputs) {
+      const data = raw.length > maxLen ? raw.subarray(0, maxLen) : raw;
+      exec(data);
+      const novel = coverage.collect(true);
+      if (keepAll || (guided && novel)) keep(data, write && novel);
+      if (stop || performance.now() - started >= limitMs) return;
+    }
+  };
+
+  // Start: the seeds, then the corpus folder.
+  const seeds = [...target.seeds()];
+  absorb(seeds, false, !guided || coverage.kind === 'none');
+  const dirNames = new Set<string>();
+  if (opts.corpusDir !== undefined) {
+    const files = readCorpusDir(opts.corpusDir, maxLen);
+    for (const f of files) dirNames.add(f.name);
+    absorb(
+      files.map((f) => f.data),
+      false,
+      !guided || coverage.kind === 'none',
+    );
+  }
+  if (corpus.length === 0) corpus.push({ data: seeds[0] ?? new Uint8Array(0) });
+
+  const sync = (): void => {
+    if (opts.corpusDir === undefined) return;
+    const fresh: Uint8Array[] = [];
+    for (const name of readdirSync(opts.corpusDir).sort()) {
+      if (dirNames.has(name) || name.endsWith('.tmp')) continue;
+      dirNames.add(name);
+      try {
+        const data = new Uint8Array(readFileSync(join(opts.corpusDir, name)));
+        if (data.length <= maxLen && !known.has(sha256Hex(data))) fresh.push(data);
+      } catch {
+        // a file another job is renaming; the next sync sees it
+      }
+    }
+    if (fresh.length > 0) absorb(fresh, false, false);
+  };
+
+  const batch: Uint8Array[] = [];
+  const recentWindow = 16;
+  const hasMutate = typeof target.mutate === 'function';
+  const structureRatio = opts.structureRatio ?? 0.3;
+  let mutatorErrors = 0;
+  /** A mutator that throws is a bug of the mutator, not a finding: fall back to a bit flip. */
+  const bytesOf = (parent: Uint8Array): Uint8Array => {
+    try {
+      return mutateBytes(parent, rng, maxLen);
+    } catch {
+      mutatorErrors++;
+      const out = parent.length > 0 ? parent.slice() : new Uint8Array(1);
+      out[Math.floor(rng() * out.length)] ^= 1 << Math.floor(rng() * 8);
+      return out;
+    }
+  };
+
+  while (!stop && execs < runs) {
+    if (opts.signal?.aborted === true) break;
+    // pick: mostly uniform, sometimes among the latest additions (they are where the frontier is)
+    const n = corpus.length;
+    const pick = rng() < 0.25 && n > recentWindow ? n - 1 - Math.floor(rng() * recentWindow) : Math.floor(rng() * n);
+    const parent = corpus[pick].data;
+    const other = corpus[Math.floor(rng() * n)].data;
+    let child: Uint8Array;
+    const roll = rng();
+    if (hasMutate && roll < structureRatio) {
+      try {
+        child = target.mutate!(parent, rng);
+      } catch {
+        mutatorErrors++;
+        child = bytesOf(parent);
+      }
+      if (child.length > maxLen) child = child.subarray(0, maxLen);
+      // a structure-aware mutator runs reference code: forget the counters it moved
+      if (coverage.perExec) coverage.discard();
+    } else if (roll < structureRatio + 0.1) {
+      child = spliceBytes(parent, other, rng, maxLen);
+    } else {
+      child = bytesOf(parent);
+    }
+    exec(child);
+    if (coverage.perExec) {
+      if (coverage.collect(true) && guided) keep(child, true);
+    } else {
+      batch.push(child);
+      if (batch.length >= batchSize || execs >= runs) {
+        // Something new in the batch: replay it one input at a time to find who found it.
+        if (coverage.collect(false) && guided) absorb(batch, true, false);
+        batch.length = 0;
+      }
+    }
+    const now = performance.now();
+    if (now - started >= limitMs) break;
+    if ((execs & 63) === 0) {
+      if (now - lastProgress >= progressMs) {
+        lastProgress = now;
+        if (heapLimit > 0 && process.memoryUsage().heapUsed > heapLimit) {
+          global.gc?.();
+          const used = process.memoryUsage().heapUsed;
+          if (used > heapLimit) {
+            record(child, { kind: 'memory', detail: `heap ${Math.round(used / 1048576)} MB above the ${opts.heapLimitMb} MB limit after this input`, stack: '' });
+            break;
+          }
+        }
+        opts.onProgress?.(progress());
+        // let IPC and signals through
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (opts.syncMs !== undefined && now - lastSync >= opts.syncMs) {
+        lastSync = now;
+        sync();
+      }
+    }
+  }
+  if (batch.length > 0 && coverage.collect(false) && guided) absorb(batch, true, false);
+  const final = progress();
+  opts.onProgress?.(final);
+  return { ...final, seed, findingList: findings, newCorpusFiles, mutatorErrors };
+}
