@@ -7,6 +7,7 @@ import { connectCommand } from './cli/connect.ts';
 import { corpusCommand } from './cli/corpus.ts';
 import { dumpCommand } from './cli/dump.ts';
 import { fuzzCommand } from './cli/fuzz.ts';
+import { proxyCommand } from './cli/proxy.ts';
 import { serveCommand } from './cli/serve.ts';
 
 export interface Command {
@@ -27,7 +28,7 @@ export interface CommandIo {
   readonly signal?: AbortSignal;
 }
 
-const commands: readonly Command[] = [corpusCommand, dumpCommand, serveCommand, connectCommand, fuzzCommand];
+const commands: readonly Command[] = [corpusCommand, dumpCommand, serveCommand, connectCommand, fuzzCommand, proxyCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

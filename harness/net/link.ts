@@ -55,6 +55,8 @@ export interface LinkOptions {
   readonly burstGapMs?: number;
   /** Keep each datagram's bytes in the transcript (for reports and fixtures); default false. */
   readonly keepBytes?: boolean;
+  /** Keep only the last this many transcript records (a long-running proxy); default all. */
+  readonly transcriptLimit?: number;
 }
 
 interface Direction {
@@ -97,9 +99,11 @@ function later(a: Queued, b: Queued): boolean {
 }
 
 export class ImpairedLink {
+  /** What became of each datagram; the last `transcriptLimit` of them when that is set. */
   readonly transcript: LinkRecord[] = [];
-  /** Each datagram's bytes by record number, when `keepBytes` is set. */
+  /** Each datagram's bytes, beside its transcript record, when `keepBytes` is set. */
   readonly bytes: Uint8Array[] = [];
+  private sentTotal = 0;
   private readonly start: number;
   private readonly dirs: Record<Side, Direction>;
   private closed = false;
@@ -146,7 +150,7 @@ export class ImpairedLink {
         ? { ...scriptCopies(rule), cause: 'script' as const, hold: 0 }
         : this.decide(d, datagram.length, now, draws);
     const record: LinkRecord = {
-      n: this.transcript.length,
+      n: this.sentTotal++,
       from,
       index,
       burst,
@@ -159,17 +163,25 @@ export class ImpairedLink {
     };
     this.transcript.push(record);
     if (this.options.keepBytes) this.bytes.push(datagram.slice());
+    const limit = this.options.transcriptLimit;
+    if (limit !== undefined && this.transcript.length > limit) {
+      this.transcript.splice(0, this.transcript.length - limit);
+      if (this.bytes.length > limit) this.bytes.splice(0, this.bytes.length - limit);
+    }
     if (this.closed) return;
-    // Every datagram sent counts towards releasing the ones held before it.
-    this.countTowardsHeld(d);
+    let held: Direction['held'][number] | undefined;
     if (decided.hold > 0 && decided.copies.length > 0) {
       const maxHold = d.model.reorder?.maxHoldMs ?? 500;
-      const held = { record, bytes: datagram.slice(), copies: [...decided.copies], remaining: decided.hold, cancel: () => {} };
-      held.cancel = this.options.clock.setTimer(now + maxHold, () => this.release(d, held));
-      d.held.push(held);
-      return;
+      const h = { record, bytes: datagram.slice(), copies: [...decided.copies], remaining: decided.hold, cancel: () => {} };
+      h.cancel = this.options.clock.setTimer(now + maxHold, () => this.release(d, h));
+      held = h;
+    } else {
+      this.schedule(record, datagram, decided.copies, 0);
     }
-    this.schedule(record, datagram, decided.copies, 0);
+    // This datagram counts towards releasing the ones held before it, after it has gone: with a
+    // window of W, the W datagrams after a held one overtake it.
+    this.countTowardsHeld(d);
+    if (held !== undefined) d.held.push(held);
   }
 
   /** Stops every delivery still pending; later sends are recorded as dropped. */
