@@ -5,9 +5,9 @@
  * the PID we started. A process keeps how it ended (exit code or signal) so a crash can be told
  * from our own stop.
  */
+import { freeUdpPort } from '../../harness/ports.ts';
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import dgram from 'node:dgram';
 import type { PkiFiles } from '../../testkit/pki-files.ts';
 
 export type Impl = 'openssl' | 'gnutls';
@@ -185,16 +185,7 @@ function childrenOf(pid: number): number[] {
 export const TICKS_PER_SECOND = 100;
 
 /** A UDP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.bind({ address: '127.0.0.1', port: 0 }, () => resolve());
-  });
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+export const freePort = freeUdpPort;
 
 /** `openssl version` / `gnutls-serv --version`, first line. */
 export function peerVersion(impl: Impl, role: 'server' | 'client'): string {
