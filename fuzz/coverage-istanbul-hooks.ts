@@ -64,8 +64,26 @@ export function instrumentSource(path: string, ts: string): string {
   return out;
 }
 
+const ACCESSOR = 'var actualCoverage=coverage[path];';
+const ACCESSOR_BODY = '=function(){return actualCoverage;}';
+
+/**
+ * istanbul's per-file accessor (`cov_x()`, called by every counter increment) made to also mark
+ * the file touched in the CounterStore (coverage-istanbul.ts `adopt` gives the file's coverage
+ * object `touched` and `fileIndex`), so the fuzzer scans only the files an exec ran code in.
+ * Applied after the cache, so the cached text stays istanbul's own.
+ */
+export function markTouched(instrumented: string): string {
+  if (instrumented.split(ACCESSOR).length !== 2 || instrumented.split(ACCESSOR_BODY).length !== 2) {
+    throw new Error('fuzz coverage: istanbul output no longer has the accessor shape the touched marks rely on');
+  }
+  return instrumented
+    .replace(ACCESSOR, `${ACCESSOR}var touched__=actualCoverage.touched,fileIndex__=actualCoverage.fileIndex;`)
+    .replace(ACCESSOR_BODY, '=function(){touched__[fileIndex__]=1;return actualCoverage;}');
+}
+
 export async function load(url: string, context: LoadContext, nextLoad: NextLoad): Promise<LoadResult> {
   const path = wanted(url);
   if (path === undefined) return nextLoad(url, context);
-  return { format: 'module', source: instrumentSource(path, readFileSync(path, 'utf8')), shortCircuit: true };
+  return { format: 'module', source: markTouched(instrumentSource(path, readFileSync(path, 'utf8'))), shortCircuit: true };
 }

@@ -16,7 +16,14 @@ const FUNCTION = 1;
 const BRANCH = 2;
 const CAPACITY = 1 << 21;
 
-/** Every counter of every instrumented module that has loaded, back to back. */
+const MAX_FILES = 4096;
+
+/**
+ * Every counter of every instrumented module that has loaded, back to back, a file's counters in
+ * one range. The hooks make each module's coverage accessor also set the file's byte of `touched`,
+ * so after an exec only the files it ran code in are scanned (a record-header exec runs code in a
+ * handful of the ~60 modules: a few thousand counters, not all of them).
+ */
 export class CounterStore {
   /** Length a multiple of 2 so the Float64Array view below covers it. */
   readonly counters = new Uint32Array(CAPACITY);
@@ -24,6 +31,17 @@ export class CounterStore {
   readonly kinds = new Uint8Array(CAPACITY);
   used = 0;
   readonly files: string[] = [];
+  /** Set to 1 (by the instrumented code) when a file's counters moved; cleared by whoever scans. */
+  readonly touched = new Uint8Array(MAX_FILES);
+  /** Each file's counters: [fileStart[i], fileEnd[i]). */
+  readonly fileStart: number[] = [];
+  readonly fileEnd: number[] = [];
+
+  /** Clears every counter and every touched mark. */
+  clear(): void {
+    this.counters.fill(0, 0, this.used);
+    this.touched.fill(0);
+  }
 
   alloc(n: number, kind: number): Uint32Array {
     if (this.used + n > CAPACITY) throw new Error('fuzz coverage: counter store full');
@@ -52,13 +70,19 @@ function isFileCoverage(v: unknown): v is FileCoverageData {
   return typeof v === 'object' && v !== null && 's' in v && 'f' in v && 'b' in v;
 }
 
-function adopt(store: CounterStore, data: FileCoverageData): FileCoverageData {
+function adopt(store: CounterStore, data: FileCoverageData): FileCoverageData & { touched: Uint8Array; fileIndex: number } {
+  const fileIndex = store.fileStart.length;
+  if (fileIndex >= MAX_FILES) throw new Error('fuzz coverage: too many instrumented files');
+  store.fileStart.push(store.used);
   const s = store.alloc(Object.keys(data.s).length, STATEMENT);
   const f = store.alloc(Object.keys(data.f).length, FUNCTION);
   const b: Uint32Array[] = [];
   for (const [k, arms] of Object.entries(data.b)) b[Number(k)] = store.alloc(arms.length, BRANCH);
-  if (data.path !== undefined) store.files.push(data.path);
-  return { ...data, s, f, b };
+  store.fileEnd.push(store.used);
+  store.files.push(data.path ?? `(file ${fileIndex})`);
+  // module-level code ran before adoption could mark it: scan it once
+  store.touched[fileIndex] = 1;
+  return { ...data, s, f, b, touched: store.touched, fileIndex };
 }
 
 let installed: CounterStore | undefined;
@@ -101,15 +125,22 @@ export class IstanbulCoverage implements CoverageSource {
   private branches = 0;
 
   constructor(private readonly store: CounterStore) {
-    store.counters.fill(0, 0, store.used);
+    store.clear();
   }
 
   discard(): void {
-    this.store.counters.fill(0, 0, this.store.used);
+    const { counters, touched, fileStart, fileEnd } = this.store;
+    const files = fileStart.length;
+    for (let f = 0; f < files; f++) {
+      if (touched[f] === 0) continue;
+      touched[f] = 0;
+      counters.fill(0, fileStart[f], fileEnd[f]);
+    }
   }
 
+  /** Scans the counters of the files marked touched since the last call (and only those). */
   collect(merge: boolean): boolean {
-    const { counters, pairs, kinds, used } = this.store;
+    const { counters, pairs, kinds, used, touched, fileStart, fileEnd } = this.store;
     if (this.virgin.length < used) {
       const grown = new Uint8Array(Math.max(used, this.virgin.length * 2));
       grown.set(this.virgin);
@@ -117,23 +148,29 @@ export class IstanbulCoverage implements CoverageSource {
     }
     const virgin = this.virgin;
     let novel = false;
-    const end = (used + 1) >> 1;
-    for (let j = 0; j < end; j++) {
-      if (pairs[j] === 0) continue;
-      for (let i = j * 2; i < j * 2 + 2; i++) {
-        const c = counters[i];
-        if (c === 0) continue;
-        counters[i] = 0;
-        const bit = bucket(c);
-        const seen = virgin[i];
-        if ((seen & bit) !== 0) continue;
-        novel = true;
-        if (!merge) continue;
-        if (seen === 0) {
-          this.features++;
-          if (kinds[i] === BRANCH) this.branches++;
+    const files = fileStart.length;
+    for (let f = 0; f < files; f++) {
+      if (touched[f] === 0) continue;
+      touched[f] = 0;
+      // pairs of counters at a time (a Float64 is 0 only when both are); files are not pair-aligned
+      const end = (fileEnd[f] + 1) >> 1;
+      for (let j = fileStart[f] >> 1; j < end; j++) {
+        if (pairs[j] === 0) continue;
+        for (let i = j * 2; i < j * 2 + 2; i++) {
+          const c = counters[i];
+          if (c === 0) continue;
+          counters[i] = 0;
+          const bit = bucket(c);
+          const seen = virgin[i];
+          if ((seen & bit) !== 0) continue;
+          novel = true;
+          if (!merge) continue;
+          if (seen === 0) {
+            this.features++;
+            if (kinds[i] === BRANCH) this.branches++;
+          }
+          virgin[i] = seen | bit;
         }
-        virgin[i] = seen | bit;
       }
     }
     return novel;

@@ -4,14 +4,31 @@
  *
  * Two sources are implemented, both over the modules of `reference/`:
  * - `istanbul` (coverage-istanbul.ts): esbuild + istanbul-lib-instrument counters in one flat
- *   Uint32Array, diffed after every exec. The default.
+ *   Uint32Array, each file's in one range; after every exec only the files the exec ran code in
+ *   are scanned (the instrumented accessor marks its file). The default.
  * - `v8` (coverage-v8.ts): V8 precise block coverage through node:inspector, taken once per batch of
  *   execs; a batch that shows something new is replayed one input at a time to find which one.
  *
- * Not yet measured against each other (V8 vs istanbul coverage per minute is left to do, see the
- * report of issue 8). What is known: one takePreciseCoverage with the record targets loaded costs
- * about 4 ms, and V8 omits a nested range whose count equals its parent's, so the V8 source learns
- * a function's blocks only as they show up; istanbul is the default.
+ * Measured (issue 8, 2026-11-27), same target, same time, same seed: 60 s of `dtlsprobe fuzz` with
+ * each source, the two runs of a target side by side on the 2-core machine (load average 12-14:
+ * other engineers' tests and a campaign; each run got 10-12.5 CPU seconds of its 60 s, the pair
+ * within 15% of each other), then both corpora replayed under istanbul so the branches are counted
+ * the same way (fuzz/corpus-coverage.ts; "+seeds" = the target's seeds, then the corpus):
+ *
+ *   target                            source    execs    cpu s  corpus  branches: corpus alone / +seeds (seeds alone)
+ *   hello                             istanbul  119,552  10.8   125     90 / 92  (80)
+ *   hello                             v8          2,691  10.2    27     79 / 90  (80)
+ *   engine-server-after-clienthello   istanbul    8,520  12.5   170    659 / 661 (558)
+ *   engine-server-after-clienthello   v8          1,125  10.9    52    616 / 616 (558)
+ *
+ * istanbul gives more coverage per minute on both, so it stays the default. V8's counters are cheap,
+ * but early in a campaign most batches hold something new, and each is then replayed with one
+ * takePreciseCoverage (milliseconds) per input: 20-45 execs/s. V8 also omits a nested range whose
+ * count equals its parent's, so it learns a function's blocks only as they show up.
+ *
+ *   for k in v8 istanbul; do node bin/dtlsprobe.js fuzz hello --time 60s --coverage $k --seed 1 \
+ *     --corpus /tmp/fz/c3/$k-hello --crashes /tmp/fz/c3/crashes-$k & done; wait
+ *   node --import=tsx fuzz/corpus-coverage.ts hello /tmp/fz/c3/istanbul-hello /tmp/fz/c3/v8-hello [--seeds]
  */
 
 export type CoverageKind = 'istanbul' | 'v8' | 'none';

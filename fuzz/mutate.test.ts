@@ -11,6 +11,7 @@ import { Writer } from '../reference/wire/writer.ts';
 import {
   below,
   mutateBytes,
+  mutateBytesOnce,
   mutateDatagram,
   mutateFlight,
   mutateFragments,
@@ -59,6 +60,45 @@ test('byte mutation changes the input and respects the length cap', (t) => {
     if (Buffer.compare(Buffer.from(m), Buffer.from(d)) !== 0) changed++;
   }
   t.true(changed > datagrams.length / 2);
+});
+
+/** An rng that returns `values` in turn, then 0.5 forever. */
+function scripted(values: readonly number[]): () => number {
+  let i = 0;
+  return () => (i < values.length ? values[i++] : 0.5);
+}
+
+test('mutateBytesOnce case 6 (copy a chunk over another place) stays in bounds, whatever the rng returns', (t) => {
+  // 0.65 picks case 6 (below(rng, 10) === 6); then from, to and the chunk length, including values
+  // an rng should not return (1, above 1, negative), which made `out.set` throw RangeError.
+  const edges = [0, 0.3, 0.5, 0.97, 0.999999, 1 - 2 ** -32, 1, 1.5, -0.25];
+  for (const n of [1, 2, 3, 7, 33, 40, 100]) {
+    const data = Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) & 0xff);
+    for (const from of edges) {
+      for (const to of edges) {
+        for (const len of edges) {
+          const out = mutateBytesOnce(data, scripted([0.65, from, to, len]));
+          t.is(out.length, n, `n ${n} from ${from} to ${to} len ${len}`);
+          // every byte of the result is some byte of the input (a copy moved bytes, wrote none new)
+          t.true(out.every((b) => data.includes(b)));
+        }
+      }
+    }
+  }
+  // seeded runs of every case
+  const rng = xorshift(99);
+  for (let i = 0; i < 20_000; i++) {
+    const d = new Uint8Array(1 + below(rng, 64));
+    t.notThrows(() => mutateBytesOnce(d, rng, 64));
+  }
+});
+
+test('byte mutation never changes its input, even a Buffer (whose slice() is a view)', (t) => {
+  const rng = xorshift(21);
+  const original = Buffer.from('16fefd0000000000000000000501020304', 'hex');
+  const copy = Buffer.from(original);
+  for (let i = 0; i < 2000; i++) mutateBytesOnce(original, rng);
+  t.deepEqual([...original], [...copy]);
 });
 
 test('model mutation rewrites with consistent lengths: most ClientHello mutants still parse', (t) => {

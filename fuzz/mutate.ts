@@ -38,9 +38,11 @@ export function xorshift(seed: number): Rng {
   };
 }
 
-/** 0..n-1 (0 when n <= 0). */
+/** 0..n-1 (0 when n <= 0), even from an rng that strays outside [0, 1). */
 export function below(rng: Rng, n: number): number {
-  return n <= 0 ? 0 : Math.floor(rng() * n);
+  if (n <= 0) return 0;
+  const i = Math.floor(rng() * n);
+  return i >= 0 && i < n ? i : i >= n ? n - 1 : 0;
 }
 
 export function pick<T>(rng: Rng, items: readonly T[]): T {
@@ -103,7 +105,8 @@ export function mutateBytesOnce(data: Uint8Array, rng: Rng, maxLength = MAX_INPU
     const chunk = chance(rng, 0.5) ? randomBytes(rng, 1 + below(rng, 8)) : Uint8Array.of(pick(rng, INTERESTING_8));
     return concat(data.subarray(0, at), chunk, data.subarray(at)).subarray(0, maxLength).slice();
   }
-  const out = data.slice();
+  // a copy even when `data` is a Buffer (whose slice() is a view)
+  const out = new Uint8Array(data);
   switch (op) {
     case 1: {
       const i = below(rng, n);
@@ -133,11 +136,12 @@ export function mutateBytesOnce(data: Uint8Array, rng: Rng, maxLength = MAX_INPU
       return concat(data.subarray(0, at), data.subarray(at + len));
     }
     case 6: {
-      // Copy a chunk over another place.
+      // Copy a chunk over another place. The chunk fits from both offsets, and copyWithin never
+      // writes past the end (out.set with a subarray could, when an offset strayed: RangeError).
       const from = below(rng, n);
       const to = below(rng, n);
-      const len = 1 + below(rng, Math.min(32, n - from, n - to));
-      out.set(data.subarray(from, from + len), to);
+      const len = Math.min(1 + below(rng, Math.min(32, n - from, n - to)), n - from, n - to);
+      out.copyWithin(to, from, from + len);
       return out;
     }
     case 7: {

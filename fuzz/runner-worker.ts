@@ -25,6 +25,10 @@ export interface JobSpec {
   readonly maxFindings?: number;
   /** A module exporting the targets (default fuzz/targets/index.ts). */
   readonly targetsModule?: string;
+  /** Start from these inputs (hex) instead of the target's seeds. */
+  readonly seedHex?: readonly string[];
+  /** Share of structure-aware mutations (default: the target's, else the runner's). */
+  readonly structureRatio?: number;
 }
 
 export type WireFinding = Omit<Finding, 'input'> & { readonly inputHex: string };
@@ -115,6 +119,8 @@ async function runJobs(jobs: readonly JobSpec[]): Promise<void> {
       maxLen: job.maxLen,
       heapLimitMb: job.heapLimitMb,
       maxFindings: job.maxFindings,
+      seedInputs: job.seedHex?.map((h) => new Uint8Array(Buffer.from(h, 'hex'))),
+      structureRatio: job.structureRatio,
       onProgress: (progress) => void pending.push(send({ type: 'progress', job: i, progress })),
       onFinding: (f) => void pending.push(send({ type: 'finding', job: i, finding: toWire(f) })),
     });

@@ -33,6 +33,12 @@ export interface FuzzTarget {
   seeds(): Iterable<Uint8Array>;
   /** Structure-aware mutation; without it the runner mutates bytes. */
   mutate?(data: Uint8Array, rng: () => number): Uint8Array;
+  /**
+   * Share of the runner's mutations done by `mutate` (default 0.25; see CampaignOptions). A target
+   * whose `fuzz` is much cheaper than its `mutate` (the record header: a read that mostly rejects,
+   * against a parse and re-write) sets it lower, so mutation does not dominate its execs.
+   */
+  readonly structureRatio?: number;
 }
 
 /** How a runner sees one input: no finding, or the finding (a non-FuzzFinding throw becomes a crash). */

@@ -39,6 +39,7 @@ export class HangWatchdog {
   private readonly label: Uint8Array;
   private readonly input: Uint8Array;
   private readonly encoder = new TextEncoder();
+  private lastLabel: string | undefined;
 
   constructor(limitMs: number) {
     const sab = new SharedArrayBuffer(HEADER_INTS * 4 + LABEL_BYTES + INPUT_BYTES);
@@ -54,9 +55,13 @@ export class HangWatchdog {
 
   /** Marks the start of a call on `input`; `label` names it in the report. */
   enter(label: string, input: Uint8Array): void {
-    const l = this.encoder.encodeInto(label, this.label);
-    Atomics.store(this.head, 2, l.written);
-    this.input.set(input.subarray(0, INPUT_BYTES));
+    // The label is the same exec after exec: encode it only when it changes.
+    if (label !== this.lastLabel) {
+      const l = this.encoder.encodeInto(label, this.label);
+      Atomics.store(this.head, 2, l.written);
+      this.lastLabel = label;
+    }
+    this.input.set(input.length > INPUT_BYTES ? input.subarray(0, INPUT_BYTES) : input);
     Atomics.store(this.head, 3, input.length);
     Atomics.add(this.head, 1, 1);
     Atomics.store(this.head, 0, 1);

@@ -23,9 +23,10 @@
 import { readFileSync } from 'node:fs';
 import { pemDecode } from '../../reference/crypto/pem.ts';
 import { PrivateKey } from '../../reference/crypto/private-key.ts';
-import { seededRandom } from '../../reference/crypto/random.ts';
+import { type RandomSource, seededRandom } from '../../reference/crypto/random.ts';
 import { type EngineEvent, Endpoint } from '../../reference/engine.ts';
 import type { Credentials, EndpointConfig } from '../../reference/handshake/dtls12/config.ts';
+import { CookieJar } from '../../reference/handshake/dtls12/cookie.ts';
 import type { Negotiated } from '../../reference/handshake/dtls12/context.ts';
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../../reference/handshake/reassembly.ts';
 import { ContentType } from '../../reference/wire/enums.ts';
@@ -57,12 +58,66 @@ function serverCredentials(): Credentials {
   return credentials;
 }
 
+/**
+ * `seededRandom(seed)`'s stream, computed once and handed out again from any position: `from(n)` is
+ * a source that returns exactly what a fresh `seededRandom(seed)` returns after its first n bytes.
+ * Every exec needs the recorded run's bytes again; this saves a ChaCha20 run per draw.
+ */
+class ReplayedRandom {
+  private stream = new Uint8Array(0);
+  private readonly source: RandomSource;
+
+  constructor(seed: string) {
+    this.source = seededRandom(seed);
+  }
+
+  from(start: number): RandomSource {
+    let at = start;
+    return (length) => {
+      if (!Number.isSafeInteger(length) || length < 0) throw new Error(`random: length must be a non-negative integer, got ${length}`);
+      const end = at + length;
+      if (end > this.stream.length) {
+        const grown = new Uint8Array(Math.max(end, this.stream.length * 2, 4096));
+        grown.set(this.stream);
+        grown.set(this.source(grown.length - this.stream.length), this.stream.length);
+        this.stream = grown;
+      }
+      const out = this.stream.slice(at, end);
+      at = end;
+      return out;
+    };
+  }
+}
+
+/** The cookie secret is the first draw of an endpoint's random source (resolveConfig makes the jar). */
+const COOKIE_SECRET_BYTES = 32;
+
+/**
+ * One side's configuration, built once per process: the same bytes a fresh `seededRandom` and a
+ * fresh CookieJar would give, without re-deriving them per exec. The jar is shared: at virtual
+ * time 0 (and within its 5-minute rotation) a shared jar makes and checks the cookies a fresh one
+ * would, and its secret is the stream's first 32 bytes, as when resolveConfig makes it.
+ */
+function sideConfig(role: Side): () => EndpointConfig {
+  const random = new ReplayedRandom(`${SEED} ${role}`);
+  const cookieJar = new CookieJar({ random: random.from(0) });
+  const fixed = role === 'server' ? { certificate: serverCredentials(), peerAddress: '192.0.2.1:5684' } : {};
+  return () => ({ role, random: random.from(COOKIE_SECRET_BYTES), cookieJar, ...fixed });
+}
+
+let configs: Record<Side, () => EndpointConfig> | undefined;
+
+function configFor(role: Side): EndpointConfig {
+  configs ??= { server: sideConfig('server'), client: sideConfig('client') };
+  return configs[role]();
+}
+
 function serverConfig(): EndpointConfig {
-  return { role: 'server', random: seededRandom(`${SEED} server`), certificate: serverCredentials(), peerAddress: '192.0.2.1:5684' };
+  return configFor('server');
 }
 
 function clientConfig(): EndpointConfig {
-  return { role: 'client', random: seededRandom(`${SEED} client`) };
+  return configFor('client');
 }
 
 type Side = 'client' | 'server';
@@ -162,13 +217,26 @@ function checkNegotiated(s: Scenario, rec: Recording, n: Negotiated | undefined,
   }
 }
 
+const finishedInPrefix = new Map<Scenario, boolean>();
+
+/** Whether the peer's genuine Finished is in the replayed prefix (once per scenario). */
+function peerFinishedInPrefixOf(s: Scenario, rec: Recording): boolean {
+  let known = finishedInPrefix.get(s);
+  if (known === undefined) {
+    const peer: Side = s.role === 'server' ? 'client' : 'server';
+    const finishedFlight = rec.flights[peer].findIndex((f) => f.some((d) => rec.finishedRecords[peer].some((r) => includes(d, r))));
+    known = finishedFlight >= 0 && s.prefixFlights > finishedFlight;
+    finishedInPrefix.set(s, known);
+  }
+  return known;
+}
+
 function runScenario(s: Scenario, data: Uint8Array): Endpoint {
   const rec = engineRecording();
   const peer: Side = s.role === 'server' ? 'client' : 'server';
   const e = prepare(s, rec);
   const completedBefore = e.status === 'established';
-  const finishedFlight = rec.flights[peer].findIndex((f) => f.some((d) => rec.finishedRecords[peer].some((r) => includes(d, r))));
-  const peerFinishedInPrefix = finishedFlight >= 0 && s.prefixFlights > finishedFlight;
+  const peerFinishedInPrefix = peerFinishedInPrefixOf(s, rec);
   const peerFinishedSeen = peerFinishedInPrefix || rec.finishedRecords[peer].some((f) => includes(data, f));
   const genuineData = rec.appData[peer];
   const delivered = new Set<number>();
