@@ -80,13 +80,14 @@ export class Reader {
   }
 
   /** Throws a `DecodeError` for `field`. */
-  fail(field: string, reason: string, at: number = this.pos): never {
-    throw new DecodeError(this.pathOf(field), reason, at);
+  fail(field: string, reason: string | (() => string), at: number = this.pos): never {
+    throw DecodeError.at(this.ctx.segments, field, reason, at);
   }
 
   private need(n: number, field: string): number {
     if (n > this.end - this.pos) {
-      this.fail(field, `truncated: needs ${n} byte(s), ${this.end - this.pos} left`);
+      const left = this.end - this.pos;
+      this.fail(field, () => `truncated: needs ${n} byte(s), ${left} left`);
     }
     const at = this.pos;
     this.pos += n;
