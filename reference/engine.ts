@@ -15,6 +15,10 @@ import { type FlightItem, type HandshakeAction, HandshakeContext, type Negotiate
 import { startClient } from './handshake/dtls12/client.ts';
 import { type ChannelBindingType, channelBinding, exportKeyingMaterial } from './handshake/dtls12/exporter.ts';
 import { startServer } from './handshake/dtls12/server.ts';
+import { forgetSession } from './handshake/dtls12/resumption.ts';
+import type { Session } from './handshake/dtls12/session.ts';
+import { NewestRecord } from './handshake/dtls12/connection-id.ts';
+import { type SrtpKeyingMaterial, srtpKeyingMaterial } from './handshake/dtls12/srtp.ts';
 import type { HandshakeState } from './handshake/dtls12/state.ts';
 import { FlightTimer } from './handshake/flight-timer.ts';
 import { Reassembler } from './handshake/reassembly.ts';
@@ -52,10 +56,18 @@ export interface EndpointStats {
   readonly earlyChangeCipherSpecs: number;
   /** Application records that arrived before the peer's Finished and were over the bound. */
   readonly earlyDataDropped: number;
+  /** ClientHellos ignored because their record number left no room to answer (see LAST_ANSWERABLE_HELLO_SEQ). */
+  readonly unanswerableHellos: number;
 }
 
 /** Application records held while the peer's Finished is still on its way. */
 export const MAX_EARLY_DATA_RECORDS = 16;
+
+/**
+ * A server answers a ClientHello with the same record number and goes on from there in epoch 0;
+ * a ClientHello numbered above this leaves too few for the handshake (2^48 - 1 is the last).
+ */
+export const LAST_ANSWERABLE_HELLO_SEQ = 2 ** 48 - 1 - 1024;
 
 export class Endpoint {
   readonly config: ResolvedConfig;
@@ -78,6 +90,7 @@ export class Endpoint {
   private earlyCcs = 0;
   private readonly earlyData: Uint8Array[] = [];
   private earlyDataDropped = 0;
+  private unanswerableHellos = 0;
   /** Epoch-0 record numbers seen from the peer, and the one that last moved the handshake. */
   private readonly seenEpoch0 = new Set<number>();
   private progressSeq = -1;
@@ -90,6 +103,9 @@ export class Endpoint {
    */
   private peerFlightStart = 0;
   private pendingCcsSeq: number | undefined;
+  /** RFC 9146 §6: the newest authenticated protected record, and whether the last datagram moved it. */
+  private readonly newest = new NewestRecord();
+  private lastDatagramNewer = false;
 
   constructor(config: EndpointConfig) {
     this.config = resolveConfig(config);
@@ -122,6 +138,17 @@ export class Endpoint {
     return this.negotiatedValue;
   }
 
+  /**
+   * The session to resume on a later connection (config `resumeSession`, RFC 5246 §7.3), once the
+   * handshake is complete; undefined before, after a fatal error, or when the server gave neither a
+   * session ID nor a ticket.
+   */
+  session(): Session | undefined {
+    const s = this.ctx.resumption.session;
+    if (s === undefined || this.negotiatedValue === undefined || this.statusValue === 'failed') return undefined;
+    return s.sessionId.length > 0 || s.ticket !== undefined ? s : undefined;
+  }
+
   /** The name of the handshake state, for tests and reports. */
   get handshakeState(): string {
     return this.state.name;
@@ -149,6 +176,7 @@ export class Endpoint {
       malformedHandshakeRecords: this.malformedHandshakeRecords,
       earlyChangeCipherSpecs: this.earlyCcs,
       earlyDataDropped: this.earlyDataDropped,
+      unanswerableHellos: this.unanswerableHellos,
     };
   }
 
@@ -172,11 +200,13 @@ export class Endpoint {
     if (this.statusValue === 'failed' || this.statusValue === 'closed') return;
     this.datagramsReceived++;
     this.ctx.now = now;
+    this.lastDatagramNewer = false;
     let answeredRetransmission = false;
     try {
       for (const r of this.records.unprotectDatagram(datagram)) {
         if (r.kind === 'fatal') throw r.error;
         if (r.kind !== 'ok') continue;
+        if (r.epoch > 0 && this.newest.advance(r.epoch, r.seq)) this.lastDatagramNewer = true;
         answeredRetransmission = this.record(r.epoch, r.seq, r.type, r.payload, now, answeredRetransmission);
         if (this.status === 'failed') return;
       }
@@ -222,6 +252,12 @@ export class Endpoint {
     for (const f of fragments) {
       if (this.statelessHello(f)) {
         if (!isWholeMessage(f)) continue;
+        // Our answer takes this record's number (RFC 6347 §4.2.1), and the handshake needs more
+        // after it: a ClientHello too close to the end of the 48-bit space cannot be answered.
+        if (seq > LAST_ANSWERABLE_HELLO_SEQ) {
+          this.unanswerableHellos++;
+          continue;
+        }
         this.progressSeq = Math.max(this.progressSeq, seq);
         this.step({ msgType: f.msgType, messageSeq: f.messageSeq, body: f.body }, now);
         continue;
@@ -291,6 +327,9 @@ export class Endpoint {
   private step(message: { msgType: number; messageSeq: number; body: Uint8Array }, now: number): void {
     const before = this.state;
     this.state = this.state.handle(message, this.ctx);
+    // RFC 9146 §3: CIDs agreed in the hellos, for the epochs to come and for reading the peer's
+    // tls12_cid records (a datagram may carry the peer's first one right after its key exchange).
+    if (this.ctx.connectionIds !== undefined) this.records.setConnectionIds(this.ctx.connectionIds);
     if (before.name === 'ExpectClientHello' && this.state.name !== 'ExpectClientHello') {
       this.reassembler = this.newReassembler(message.messageSeq + 1);
     }
@@ -366,7 +405,7 @@ export class Endpoint {
         return;
       }
       case 'flight': {
-        if (this.config.role === 'server' && this.records.writeEpoch === 0) {
+        if (this.config.role === 'server' && a.items.some((i) => i.kind === 'handshake' && i.epoch === 0)) {
           // RFC 6347 §4.2.1: a HelloVerifyRequest takes the ClientHello's record sequence number,
           // and so does the ServerHello of a stateless server: whatever endpoint answered the first
           // ClientHello, our records never go below the client's, or it would see a replay.
@@ -379,7 +418,9 @@ export class Endpoint {
       case 'complete':
         this.statusValue = 'established';
         this.negotiatedValue = this.ctx.negotiated();
-        if (this.config.role === 'client') this.timer.onPeerFinalFlight();
+        // Whoever did not send the last flight has just received it (the client after a full
+        // handshake, the server after an abbreviated one, RFC 6347 §4.2.4): nothing more to resend.
+        if (this.timer.state !== 'finished') this.timer.onPeerFinalFlight();
         this.events.push({ kind: 'handshake-complete', negotiated: this.negotiatedValue });
         for (const data of this.earlyData.splice(0)) this.events.push({ kind: 'data', data });
         return;
@@ -413,6 +454,8 @@ export class Endpoint {
   /** Ends the connection: a fatal alert when we detected the problem, then the error event. */
   private fail(error: DtlsError, sendAlert: boolean): void {
     if (this.statusValue === 'failed') return;
+    // RFC 5246 §7.2.2: a fatal alert invalidates the session (a timeout sent or got none).
+    if (error.detail.kind !== 'timeout') forgetSession(this.ctx);
     const alert = sendAlert ? alertFor(error) : undefined;
     if (alert !== undefined) {
       try {
@@ -456,6 +499,21 @@ export class Endpoint {
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
     if (this.negotiatedValue === undefined) throw DtlsError.internal('keying material is exported after the handshake');
     return exportKeyingMaterial(this.negotiatedValue, label, context, length);
+  }
+
+  /** RFC 5764 §4.2: the SRTP master keys and salts, once the handshake is complete; undefined without use_srtp. */
+  srtpKeyingMaterial(): SrtpKeyingMaterial | undefined {
+    if (this.negotiatedValue === undefined) throw DtlsError.internal('SRTP keying material is exported after the handshake');
+    return srtpKeyingMaterial(this.negotiatedValue);
+  }
+
+  /**
+   * RFC 9146 §6: whether the datagram last given to receive() held a protected record that
+   * authenticated and is newer (epoch, then sequence number) than any before. Only on such a
+   * datagram may a transport move the peer to the address it came from.
+   */
+  get lastDatagramWasNewer(): boolean {
+    return this.lastDatagramNewer;
   }
 
   channelBinding(type: ChannelBindingType): Uint8Array | undefined {

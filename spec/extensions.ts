@@ -25,6 +25,12 @@ export const EXTENSION_REQUIREMENTS: readonly Requirement[] = [
   // RFC 6066 §3 Server Name Indication
   { id: 'RFC6066-3', source: 'RFC6066', section: '3', level: 'documented',
     summary: 'A client names the host it wants in server_name as a host_name entry, which the server can use to pick its certificate.' },
+  // RFC 6066 §3: "A server that implements this extension MUST NOT accept the request to resume the
+  // session if the server_name extension contains a different name. Instead, it proceeds with a full
+  // handshake to establish a new session. When resuming a session, the server MUST NOT include a
+  // server_name extension in the server hello."
+  { id: 'RFC6066-3-resumption', source: 'RFC6066', section: '3', level: 'MUST NOT',
+    summary: 'A session is resumed only for the name it was made for, and the ServerHello of a resumption carries no server_name.' },
 
   // RFC 6655 §3 RSA-Based AES-CCM Cipher Suites
   { id: 'RFC6655-3-ccm-nonce', source: 'RFC6655', section: '3', level: 'MUST',
@@ -43,6 +49,30 @@ export const EXTENSION_REQUIREMENTS: readonly Requirement[] = [
     summary: 'The extended master secret is 48 bytes of PRF output from the premaster secret, the label "extended master secret" and the session hash.' },
   { id: 'RFC7627-5.2-ems-required', source: 'RFC7627', section: '5.2', level: 'SHOULD',
     summary: 'A server unwilling to serve legacy clients aborts with handshake_failure when the ClientHello lacks extended_master_secret.' },
+  // RFC 7627 §5.3: "The client SHOULD NOT offer an abbreviated handshake to resume a session that
+  // does not use an extended master secret. Instead, it SHOULD offer a full handshake."
+  { id: 'RFC7627-5.3-client-no-offer', source: 'RFC7627', section: '5.3', level: 'SHOULD NOT',
+    summary: 'A client keeps legacy sessions, made without extended_master_secret, out of its ClientHello and runs a full handshake instead.' },
+  // "If the original session did not use the "extended_master_secret" extension but the new
+  // ClientHello contains the extension, then the server MUST NOT perform the abbreviated handshake.
+  // Instead, it SHOULD continue with a full handshake (as described in Section 5.2) to negotiate a
+  // new session."
+  { id: 'RFC7627-5.3-server-full', source: 'RFC7627', section: '5.3', level: 'MUST NOT',
+    summary: 'A legacy session offered in a ClientHello that has extended_master_secret is not resumed: the server negotiates a new session in full.' },
+  // "If the original session used the "extended_master_secret" extension but the new ClientHello
+  // does not contain it, the server MUST abort the abbreviated handshake."
+  { id: 'RFC7627-5.3-server-abort', source: 'RFC7627', section: '5.3', level: 'MUST',
+    summary: 'A session made with extended_master_secret offered in a ClientHello without it ends the handshake (handshake_failure here).' },
+  // "If neither the original session nor the new ClientHello uses the extension, the server SHOULD
+  // abort the handshake."
+  { id: 'RFC7627-5.3-neither-abort', source: 'RFC7627', section: '5.3', level: 'SHOULD',
+    summary: 'When both the session and the ClientHello lack extended_master_secret the server refuses insecure resumption and fails the handshake.' },
+  // "If the original session did not use the "extended_master_secret" extension but the new
+  // ServerHello contains the extension, the client MUST abort the handshake. If the original
+  // session used the extension but the new ServerHello does not contain the extension, the client
+  // MUST abort the handshake."
+  { id: 'RFC7627-5.3-client-abort', source: 'RFC7627', section: '5.3', level: 'MUST',
+    summary: 'A client whose session is resumed by a ServerHello that disagrees with the session on extended_master_secret fails the handshake.' },
 
   // RFC 7905 §2 ChaCha20 Cipher Suites
   { id: 'RFC7905-2-chacha-nonce', source: 'RFC7905', section: '2', level: 'documented',

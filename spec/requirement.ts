@@ -8,6 +8,9 @@ import { RFC6347_REQUIREMENTS } from './rfc6347.ts';
 import { RFC9146_REQUIREMENTS, RFC9147_REQUIREMENTS } from './rfc9147.ts';
 import { RFC5246_REQUIREMENTS } from './rfc5246.ts';
 import { RFC4279_REQUIREMENTS } from './rfc4279.ts';
+import { RFC5077_REQUIREMENTS } from './rfc5077.ts';
+import { RFC5764_REQUIREMENTS } from './rfc5764.ts';
+import { RFC9146_NEGOTIATION_REQUIREMENTS } from './rfc9146.ts';
 import { RFC8446_REQUIREMENTS } from './rfc8446.ts';
 import { EXTENSION_REQUIREMENTS } from './extensions.ts';
 import { CRYPTO_REQUIREMENTS } from './crypto.ts';
@@ -25,6 +28,7 @@ export type Source =
   | 'RFC5489' // ECDHE_PSK ciphersuites
   | 'RFC5705' // keying material exporters
   | 'RFC5746' // renegotiation indication
+  | 'RFC5764' // DTLS-SRTP: use_srtp and the SRTP keying material
   | 'RFC5929' // channel bindings for TLS
   | 'RFC5958' // asymmetric key packages (PKCS #8 v2)
   | 'RFC6066' // TLS extensions: SNI, max_fragment_length, ...
@@ -72,9 +76,12 @@ export const REQUIREMENTS: readonly Requirement[] = [
   ...RFC6347_REQUIREMENTS,
   ...RFC9147_REQUIREMENTS,
   ...RFC9146_REQUIREMENTS,
+  ...RFC9146_NEGOTIATION_REQUIREMENTS,
   ...RFC5246_REQUIREMENTS,
   ...RFC8446_REQUIREMENTS,
   ...RFC4279_REQUIREMENTS,
+  ...RFC5077_REQUIREMENTS,
+  ...RFC5764_REQUIREMENTS,
   ...EXTENSION_REQUIREMENTS,
   ...CRYPTO_REQUIREMENTS,
 ];

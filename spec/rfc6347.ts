@@ -92,6 +92,11 @@ export const RFC6347_REQUIREMENTS: readonly Requirement[] = [
     summary: 'In WAITING, seeing the peer\'s previous flight again makes us resend our flight at once and re-arm the timer.' },
   { id: 'RFC6347-4.2.4-final-flight-resend', source: 'RFC6347', section: '4.2.4', level: 'MUST',
     summary: 'In FINISHED, the side that sent the last flight sends it again each time the peer\'s last flight arrives again.' },
+  // Figure 2. Message Flights for Session-Resuming Handshake (No Cookie Exchange): ServerHello,
+  // [ChangeCipherSpec], Finished from the server (flight 2), then [ChangeCipherSpec], Finished from
+  // the client (flight 3).
+  { id: 'RFC6347-4.2.4-resumed-flights', source: 'RFC6347', section: '4.2.4', level: 'documented',
+    summary: 'In a resumption the server\'s ServerHello, CCS and Finished form one flight and the client\'s CCS and Finished the last one, so the client holds and resends the final flight.' },
   { id: 'RFC6347-4.2.4-rehandshake', source: 'RFC6347', section: '4.2.4', level: 'documented',
     summary: 'A new handshake leaves FINISHED through PREPARING: the server to send HelloRequest, the client to answer it with ClientHello.' },
 

@@ -140,10 +140,14 @@ export class UdpConnection {
     this.pump();
   }
 
-  /** One datagram from the peer. */
-  input(datagram: Uint8Array): void {
+  /**
+   * One datagram from the peer. `received` runs once the endpoint has taken it and before anything
+   * is sent: a server moves a peer to a new address there (RFC 9146 §6), so replies go to it.
+   */
+  input(datagram: Uint8Array, received?: () => void): void {
     if (this.finishing !== undefined) return;
     this.endpoint.receive(datagram, monotonicNow());
+    received?.();
     this.pump();
   }
 

@@ -9,6 +9,11 @@
  *   const client = await connectUdp({ host: '127.0.0.1', port: server.address.port, config: {} });
  *   await client.handshake();
  *   const conn = await server.accept();
+ *
+ * With `connectionIdLength`, the server gives each client a CID of its own (RFC 9146) and finds
+ * the client by it when a datagram comes from an address it does not know: a client whose address
+ * changed keeps its association, and replies follow it to the new address once a datagram from
+ * there authenticates and is the newest yet (RFC 9146 §6).
  */
 import dgram from 'node:dgram';
 import type { TimedDatagram } from '../capture/packet.ts';
@@ -16,6 +21,7 @@ import { Endpoint } from '../engine.ts';
 import type { EndpointConfig } from '../handshake/dtls12/config.ts';
 import { CookieJar } from '../handshake/dtls12/cookie.ts';
 import { systemRandom } from '../crypto/random.ts';
+import { ContentType } from '../wire/enums.ts';
 import { TransportError, type UdpAddress, checkLoopback, formatAddress, isLoopback, socketError } from './errors.ts';
 import { bothKeyLogs, keyLogFile } from './keylog-file.ts';
 import { type DatagramLink, type DriverOptions, UdpConnection } from './udp-connection.ts';
@@ -46,7 +52,21 @@ export interface UdpServerOptions extends UdpCommonOptions {
   readonly config: Omit<EndpointConfig, 'role' | 'peerAddress'>;
   /** Clients served at once; datagrams from further new clients are dropped. Default 16. */
   readonly maxConnections?: number;
+  /**
+   * RFC 9146: a random CID of this many bytes (1..255) for each client, which the server asks the
+   * client to send and routes by. Overrides `config.connectionId`. Default: none.
+   */
+  readonly connectionIdLength?: number;
 }
+
+/** A server's link to one client, whose address may move (RFC 9146 §6). */
+interface MovableLink extends DatagramLink {
+  moveTo(address: UdpAddress): void;
+}
+
+/** tls12_cid record header before the CID: type(1) version(2) epoch(2) sequence_number(6). */
+const CID_OFFSET = 11;
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 const NS_PER_MS = 1_000_000n;
 const epochAnchor = BigInt(Date.now()) * NS_PER_MS - process.hrtime.bigint();
@@ -157,6 +177,11 @@ export class UdpServer {
   private readonly announced = new WeakSet<UdpConnection>();
   /** Datagrams from new clients dropped because `maxConnections` were being served. */
   droppedOverCapacity = 0;
+  /** RFC 9146: the connection of each CID we handed out (hex), and each connection's link. */
+  private readonly byConnectionId = new Map<string, UdpConnection>();
+  private readonly links = new WeakMap<UdpConnection, MovableLink>();
+  /** Clients moved to a new address by a datagram carrying their CID (RFC 9146 §6). */
+  addressChanges = 0;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -216,14 +241,30 @@ export class UdpServer {
     const key = formatAddress(from);
     let conn = this.connections.get(key);
     if (conn === undefined) {
+      const known = this.connectionByCid(payload);
+      if (known !== undefined) {
+        known.input(payload, () => this.maybeMove(known, from));
+        return;
+      }
       if (this.connections.size >= (this.options.maxConnections ?? 16)) {
         this.droppedOverCapacity++;
         return;
       }
       const config = this.options.config;
-      const endpoint = new Endpoint({ ...config, role: 'server', peerAddress: key, cookieJar: this.cookieJar, keyLog: keyLogOf(this.options, config) });
-      conn = new UdpConnection(endpoint, this.linkTo(from, key), this.options);
+      const connectionId = this.newConnectionId();
+      const endpoint = new Endpoint({
+        ...config,
+        ...(connectionId === undefined ? {} : { connectionId }),
+        role: 'server',
+        peerAddress: key,
+        cookieJar: this.cookieJar,
+        keyLog: keyLogOf(this.options, config),
+      });
+      const link = this.linkTo(from, connectionId);
+      conn = new UdpConnection(endpoint, link, this.options);
+      this.links.set(conn, link);
       this.connections.set(key, conn);
+      if (connectionId !== undefined) this.byConnectionId.set(toHex(connectionId), conn);
       conn.start();
     }
     conn.input(payload);
@@ -244,21 +285,66 @@ export class UdpServer {
     else this.pending.push(conn);
   }
 
-  private linkTo(remote: UdpAddress, key: string): DatagramLink {
+  /** A fresh CID no client of ours has, when `connectionIdLength` is set. */
+  private newConnectionId(): Uint8Array | undefined {
+    const length = this.options.connectionIdLength;
+    if (length === undefined) return undefined;
+    if (!Number.isInteger(length) || length < 1 || length > 255) {
+      throw new TransportError('socket', `connectionIdLength must be 1..255, got ${length}`);
+    }
+    const random = this.options.config.random ?? systemRandom;
+    for (;;) {
+      const cid = random(length);
+      if (!this.byConnectionId.has(toHex(cid))) return cid;
+    }
+  }
+
+  /** RFC 9146 §3: the connection a datagram's first record names by its CID, if it is a tls12_cid record with one of ours. */
+  private connectionByCid(payload: Uint8Array): UdpConnection | undefined {
+    const length = this.options.connectionIdLength;
+    if (length === undefined || payload.length < CID_OFFSET + length || payload[0] !== ContentType.tls12_cid) return undefined;
+    return this.byConnectionId.get(toHex(payload.subarray(CID_OFFSET, CID_OFFSET + length)));
+  }
+
+  /**
+   * RFC 9146 §6: a datagram with a client's CID came from another address. The client moves there
+   * only if that datagram authenticated and is newer than any before; otherwise it stays, and the
+   * datagram's records (if valid) were still delivered.
+   */
+  private maybeMove(conn: UdpConnection, to: UdpAddress): void {
+    const link = this.links.get(conn);
+    if (link === undefined || !conn.endpoint.lastDatagramWasNewer || conn.finished) return;
+    const key = formatAddress(to);
+    if (this.connections.has(key)) return; // another client is there now
+    this.connections.delete(formatAddress(link.remote));
+    link.moveTo(to);
+    this.connections.set(key, conn);
+    this.addressChanges++;
+  }
+
+  private linkTo(initial: UdpAddress, connectionId: Uint8Array | undefined): MovableLink {
     const local = this.address;
+    let remote = initial;
     return {
       local,
-      remote,
+      get remote() {
+        return remote;
+      },
+      moveTo(address) {
+        remote = address;
+      },
       send: async (d) => {
-        this.options.capture?.({ time: wallClockNs(), src: local, dst: remote, payload: d });
+        const to = remote;
+        this.options.capture?.({ time: wallClockNs(), src: local, dst: to, payload: d });
         try {
-          await sendOn(this.socket, d, remote);
+          await sendOn(this.socket, d, to);
         } catch (e) {
-          throw socketError(e, 'cannot send to', remote);
+          throw socketError(e, 'cannot send to', to);
         }
       },
       close: () => {
-        this.connections.delete(key);
+        this.connections.delete(formatAddress(remote));
+        if (connectionId !== undefined) this.byConnectionId.delete(toHex(connectionId));
         return Promise.resolve();
       },
     };

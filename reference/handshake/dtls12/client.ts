@@ -26,13 +26,17 @@ import { AlertDescription, CipherSuite, ExtensionType, HandshakeType, NameType, 
 import type { Extension } from '../../wire/extensions.ts';
 import { type ClientHello, readServerHello, writeClientHello } from '../../wire/hello.ts';
 import { type ClientKeyExchange, readServerKeyExchange, writeClientKeyExchange } from '../../wire/key-exchange.ts';
-import { readCertificate, readCertificateRequest, readFinished, readHelloVerifyRequest, readServerHelloDone, writeCertificate, writeCertificateVerify, writeFinished } from '../../wire/messages12.ts';
+import { type CertificateRequest, readCertificate, readCertificateRequest, readFinished, readHelloVerifyRequest, readServerHelloDone, writeCertificate, writeCertificateVerify, writeFinished } from '../../wire/messages12.ts';
 import { decode } from '../../wire/reader.ts';
 import { keyExchangeOf } from '../../wire/suites.ts';
 import type { HandshakeContext } from './context.ts';
-import { NAMED_CURVE, checkSignature, chooseScheme, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
+import { NAMED_CURVE, checkSignature, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
 import { established } from './established.ts';
+import { connectionIdOffer, connectionIdsFromServerHello } from './connection-id.ts';
+import { srtpFromServerHello, srtpOffer } from './srtp.ts';
+import { checkServerCertificateFitsSuite, chooseClientCertificate } from './client-auth.ts';
 import { choosePsk, plainPskPremasterSecret, pskPremasterSecret } from './psk.ts';
+import { expectTicketThen, offerResumption, rememberSession, serverResumed } from './resumption.ts';
 import { type HandshakeState, expecting, expectingChangeCipherSpec, findExtension, receive } from './state.ts';
 
 const T = HandshakeType;
@@ -60,12 +64,15 @@ function clientHello(ctx: HandshakeContext, cookie: Uint8Array): ClientHello {
   if (c.alpn.length > 0) {
     extensions.push({ kind: 'application_layer_protocol_negotiation', protocolNameList: c.alpn.map((p) => utf8.encode(p)) });
   }
+  extensions.push(...srtpOffer(c.srtp), ...connectionIdOffer(c.connectionId));
+  const resumption = offerResumption(ctx);
+  extensions.push(...resumption.extensions);
   extensions.push({ kind: 'extended_master_secret' });
   extensions.push({ kind: 'renegotiation_info', renegotiatedConnection: new Uint8Array(0) });
   return {
     legacyVersion: ProtocolVersion.DTLSv1_2,
     random: ctx.clientRandom,
-    sessionId: new Uint8Array(0),
+    sessionId: resumption.sessionId,
     cookie,
     cipherSuites: [...c.cipherSuites],
     compressionMethods: [0],
@@ -134,6 +141,10 @@ function expectServerHello(hello: ClientHello): HandshakeState {
       ctx.alpn = names[0];
     }
     ctx.serverName = ctx.config.serverName;
+    ctx.srtp = srtpFromServerHello(ctx.config.srtp, sh.extensions);
+    ctx.connectionIds = connectionIdsFromServerHello(ctx.config.connectionId, sh.extensions);
+    const resumed = serverResumed(sh, ctx);
+    if (resumed !== undefined) return resumed;
     const keyExchange = keyExchangeOf(sh.cipherSuite);
     switch (keyExchange) {
       case 'ecdhe':
@@ -171,6 +182,7 @@ function expectCertificate(): HandshakeState {
     } catch (e) {
       throw DtlsError.misbehaved(AlertDescription.bad_certificate, `the server's certificate does not parse: ${e instanceof Error ? e.message : String(e)}`);
     }
+    if (ctx.cipherSuite !== undefined) checkServerCertificateFitsSuite(ctx.cipherSuite, leaf.publicKey);
     ctx.peerChain = cert.certificateList;
     ctx.serverCertificate = cert.certificateList[0];
     const verdict = ctx.config.verifyPeer?.(cert.certificateList);
@@ -237,7 +249,7 @@ function expectCertificateRequestOrServerHelloDone(agreement: KeyAgreement): Han
     const cr = receive(ctx, m, 'CertificateRequest', readCertificateRequest);
     ctx.certificateRequested = true;
     ctx.acceptedCas = cr.certificateAuthorities;
-    return expectServerHelloDone(agreement, cr.supportedSignatureAlgorithms);
+    return expectServerHelloDone(agreement, cr);
   });
 }
 
@@ -245,30 +257,29 @@ function expectCertificateRequestOrServerHelloDone(agreement: KeyAgreement): Han
  * RFC 5246 §7.4.5, then flight 5: our Certificate and CertificateVerify when one was asked for
  * (an empty Certificate when we have none, §7.4.6), ClientKeyExchange, ChangeCipherSpec, Finished.
  */
-function expectServerHelloDone(agreement: KeyAgreement, requestedSchemes: readonly number[] | undefined): HandshakeState {
+function expectServerHelloDone(agreement: KeyAgreement, request: CertificateRequest | undefined): HandshakeState {
   return expecting('ExpectServerHelloDone', [T.server_hello_done], (m, ctx) => {
     receive(ctx, m, 'ServerHelloDone', readServerHelloDone);
-    const own = requestedSchemes === undefined ? undefined : ctx.config.certificate;
-    const scheme = own === undefined ? undefined : chooseScheme(own.privateKey, ctx.config.signatureSchemes, requestedSchemes);
-    if (requestedSchemes !== undefined) {
-      const chain = own !== undefined && scheme !== undefined ? [...own.chain] : [];
+    const choice = request === undefined ? undefined : chooseClientCertificate(ctx.config, request);
+    if (request !== undefined) {
+      const chain = choice === undefined ? [] : [...choice.credentials.chain];
       ctx.emit(T.certificate, (w) => writeCertificate(w, { certificateList: chain }));
       ctx.sentClientCertificate = chain.length > 0;
       ctx.actions.push({ kind: 'certificate-requested', acceptedCas: ctx.acceptedCas ?? [], sentCertificate: chain.length > 0 });
     }
     ctx.emit(T.client_key_exchange, (w) => writeClientKeyExchange(w, agreement.message));
     ctx.deriveKeys(agreement.preMasterSecret);
-    if (own !== undefined && scheme !== undefined) {
+    if (choice !== undefined) {
       // RFC 5246 §7.4.8: a signature over every handshake message so far.
-      const signature = signParams(scheme, own.privateKey, ctx.transcript.bytes());
-      ctx.emit(T.certificate_verify, (w) => writeCertificateVerify(w, { algorithm: scheme, signature }));
+      const signature = signParams(choice.scheme, choice.credentials.privateKey, ctx.transcript.bytes());
+      ctx.emit(T.certificate_verify, (w) => writeCertificateVerify(w, { algorithm: choice.scheme, signature }));
     }
     ctx.emitChangeCipherSpec();
     const verifyData = ctx.finishedData('client');
     ctx.firstFinished = verifyData;
     ctx.emit(T.finished, (w) => writeFinished(w, { verifyData }));
     ctx.endFlight({ final: false, retransmittable: true });
-    return expectingChangeCipherSpec('ExpectChangeCipherSpec', () => expectFinished());
+    return expectTicketThen(ctx, () => expectingChangeCipherSpec('ExpectChangeCipherSpec', () => expectFinished()));
   });
 }
 
@@ -278,6 +289,7 @@ function expectFinished(): HandshakeState {
     const fin = decode(m.body, 'Finished', readFinished);
     ctx.checkFinished('server', fin.verifyData);
     ctx.transcript.add(m.msgType, m.messageSeq, m.body);
+    rememberSession(ctx);
     ctx.actions.push({ kind: 'complete' });
     return established('client');
   });

@@ -8,6 +8,10 @@ import { DtlsError } from '../../errors.ts';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../wire/enums.ts';
 import { suiteInfo } from '../../wire/suites.ts';
 import { CookieJar } from './cookie.ts';
+import type { Session, SessionCache } from './session.ts';
+import type { TicketKeys } from './tickets.ts';
+import { resolveConnectionId } from './connection-id.ts';
+import { type ResolvedSrtpConfig, type SrtpConfig, resolveSrtpConfig } from './srtp.ts';
 
 export type Role = 'client' | 'server';
 
@@ -90,10 +94,25 @@ export interface EndpointConfig {
   readonly maxBufferedMessages?: number;
   /** Where NSS key log lines go (CLIENT_RANDOM ...), for tshark and friends. */
   readonly keyLog?: (line: string) => void;
+  /** Client: a session from an earlier connection's `endpoint.session()`, offered for resumption (RFC 5246 §7.3). */
+  readonly resumeSession?: Session;
+  /** Client: ask for a session ticket (RFC 5077 §3.2, an empty session_ticket). Default false. */
+  readonly sessionTickets?: boolean;
+  /** Server: the sessions to resume by session ID, shared by the connections of a socket. Default: none, no session IDs. */
+  readonly sessionCache?: SessionCache;
+  /** Server: the keys that seal and open tickets (RFC 5077), shared like the cache. Default: none, no tickets. */
+  readonly ticketKeys?: TicketKeys;
+  /**
+   * RFC 9146: the connection ID we want to receive (0..255 bytes), offered by a client, answered by
+   * a server; an empty one sends the peer's CID without asking for one. Default: no CIDs.
+   */
+  readonly connectionId?: Uint8Array;
+  /** RFC 5764: use_srtp, offered by a client, answered by a server. Default: none. */
+  readonly srtp?: SrtpConfig;
 }
 
 export interface ResolvedConfig
-  extends Required<Omit<EndpointConfig, 'certificate' | 'psk' | 'pskLookup' | 'pskIdentityHint' | 'verifyPeer' | 'serverName' | 'keyLog' | 'peerAddress'>> {
+  extends Required<Omit<EndpointConfig, 'certificate' | 'psk' | 'pskLookup' | 'pskIdentityHint' | 'verifyPeer' | 'serverName' | 'keyLog' | 'peerAddress' | 'resumeSession' | 'sessionCache' | 'ticketKeys' | 'connectionId' | 'srtp'>> {
   readonly certificate: Credentials | undefined;
   /** Client: a fixed `psk` becomes a selector that ignores the hint. */
   readonly psk: PskSelector | undefined;
@@ -103,6 +122,11 @@ export interface ResolvedConfig
   readonly serverName: string | undefined;
   readonly keyLog: ((line: string) => void) | undefined;
   readonly peerAddress: string;
+  readonly resumeSession: Session | undefined;
+  readonly sessionCache: SessionCache | undefined;
+  readonly ticketKeys: TicketKeys | undefined;
+  readonly connectionId: Uint8Array | undefined;
+  readonly srtp: ResolvedSrtpConfig | undefined;
 }
 
 export const DEFAULT_CIPHER_SUITES: readonly number[] = [
@@ -184,6 +208,12 @@ export function resolveConfig(c: EndpointConfig): ResolvedConfig {
     maxHandshakeMessageLength: positiveInteger('maxHandshakeMessageLength', c.maxHandshakeMessageLength ?? 64 * 1024),
     maxBufferedMessages: positiveInteger('maxBufferedMessages', c.maxBufferedMessages ?? 16),
     keyLog: c.keyLog,
+    resumeSession: c.resumeSession,
+    sessionTickets: c.sessionTickets ?? false,
+    sessionCache: c.sessionCache,
+    ticketKeys: c.ticketKeys,
+    connectionId: resolveConnectionId(c.connectionId),
+    srtp: resolveSrtpConfig(c.srtp),
   };
 }
 

@@ -12,6 +12,9 @@ import { encode } from '../../wire/writer.ts';
 import type { Writer } from '../../wire/writer.ts';
 import type { ResolvedConfig } from './config.ts';
 import { Transcript } from './transcript.ts';
+import { type ResumedBy, ResumptionState } from './session.ts';
+import type { ConnectionIds } from './connection-id.ts';
+import type { SrtpNegotiated } from './srtp.ts';
 
 /** One item of an outgoing flight, with the epoch it goes out in (retransmissions keep it). */
 export type FlightItem =
@@ -54,6 +57,12 @@ export interface Negotiated {
   sentClientCertificate: boolean;
   /** PSK suites: the psk_identity the client sent (RFC 4279 §2); the PSK authenticated both sides. */
   pskIdentity: Uint8Array | undefined;
+  /** RFC 5246 §7.3: how an earlier session was resumed (abbreviated handshake), or undefined after a full one. */
+  resumed: ResumedBy | undefined;
+  /** RFC 9146: the CIDs agreed (either may be empty: none that way), or undefined when not negotiated. */
+  connectionIds: ConnectionIds | undefined;
+  /** RFC 5764: the SRTP protection profile and MKI agreed, or undefined. */
+  srtp: SrtpNegotiated | undefined;
 }
 
 export class HandshakeContext {
@@ -83,6 +92,12 @@ export class HandshakeContext {
   sentClientCertificate = false;
   /** PSK suites: the identity the client chose (client) or the server looked up (server). */
   pskIdentity: Uint8Array | undefined;
+  /** RFC 9146: the CIDs agreed in the hellos; the engine gives them to the record layer with the keys. */
+  connectionIds: ConnectionIds | undefined;
+  /** RFC 5764: use_srtp as agreed in the hellos. */
+  srtp: SrtpNegotiated | undefined;
+  /** Session resumption (session.ts, resumption.ts): what was offered, issued, resumed. */
+  readonly resumption = new ResumptionState();
   /** The time of the input being handled (ms), for cookie secret rotation. */
   now = 0;
 
@@ -171,6 +186,9 @@ export class HandshakeContext {
       acceptedCas: this.acceptedCas,
       sentClientCertificate: this.sentClientCertificate,
       pskIdentity: this.pskIdentity,
+      resumed: this.resumption.resumed,
+      connectionIds: this.connectionIds,
+      srtp: this.srtp,
     };
   }
 }

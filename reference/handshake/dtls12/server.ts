@@ -4,7 +4,7 @@
  * (RFC 6347 §4.2.1).
  */
 import { DtlsError } from '../../errors.ts';
-import { AlertDescription, CipherSuite, ClientCertificateType, HandshakeType, NamedGroup, ProtocolVersion } from '../../wire/enums.ts';
+import { AlertDescription, CipherSuite, HandshakeType, NamedGroup, ProtocolVersion } from '../../wire/enums.ts';
 import type { Extension } from '../../wire/extensions.ts';
 import { type ClientHello, readClientHello, writeServerHello } from '../../wire/hello.ts';
 import { readClientKeyExchange, writeServerKeyExchange } from '../../wire/key-exchange.ts';
@@ -17,7 +17,11 @@ import type { KeyAlgorithm, PublicKey } from '../../crypto/public-key.ts';
 import { parseCertificate } from '../../crypto/x509.ts';
 import type { HandshakeContext } from './context.ts';
 import { established } from './established.ts';
+import { acceptConnectionId, connectionIdAnswer } from './connection-id.ts';
+import { chooseSrtp, srtpAnswer } from './srtp.ts';
+import { certificateRequest, checkClientCertificateType } from './client-auth.ts';
 import { lookUpPsk, plainPskPremasterSecret, pskPremasterSecret } from './psk.ts';
+import { abbreviatedServerFlight, issueTicket, rememberSession, resumeOrStart } from './resumption.ts';
 import { NAMED_CURVE, checkSignature, chooseScheme, newKeyShare, sharedSecret, signParams, signedParamsInput } from './key-exchange.ts';
 import { type HandshakeState, expecting, expectingChangeCipherSpec, findExtension, receive } from './state.ts';
 
@@ -58,17 +62,20 @@ function clientHello(m: WholeHandshakeMessage, ctx: HandshakeContext): Handshake
   ctx.serverRandom = c.random(32);
   ctx.cipherSuite = choice.cipherSuite;
   ctx.group = choice.keyExchange === 'psk' ? undefined : choice.group;
+  // RFC 5246 §7.3: resume the client's session (its suite, its master secret) when it fits.
+  const resumed = resumeOrStart(ch, ctx);
   const extensions = serverExtensions(ch, ctx);
   ctx.emit(T.server_hello, (w) =>
     writeServerHello(w, {
       legacyVersion: ProtocolVersion.DTLSv1_2,
       random: ctx.serverRandom,
-      sessionId: new Uint8Array(0),
-      cipherSuite: choice.cipherSuite,
+      sessionId: ctx.resumption.sessionId,
+      cipherSuite: ctx.cipherSuite ?? choice.cipherSuite,
       compressionMethod: 0,
       extensions,
     }),
   );
+  if (resumed) return abbreviatedServerFlight(ctx);
   switch (choice.keyExchange) {
     case 'ecdhe':
       return certificateFlight(ctx, choice.group, choice.scheme);
@@ -94,13 +101,7 @@ function certificateFlight(ctx: HandshakeContext, group: number, scheme: number)
   );
   const askForCertificate = c.clientAuth !== 'none';
   if (askForCertificate) {
-    ctx.emit(T.certificate_request, (w) =>
-      writeCertificateRequest(w, {
-        certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
-        supportedSignatureAlgorithms: [...c.signatureSchemes],
-        certificateAuthorities: [...c.certificateAuthorities],
-      }),
-    );
+    ctx.emit(T.certificate_request, (w) => writeCertificateRequest(w, certificateRequest(c)));
   }
   ctx.emit(T.server_hello_done, (w) => writeServerHelloDone(w, {}));
   ctx.endFlight({ final: false, retransmittable: true });
@@ -169,6 +170,8 @@ function negotiate(ch: ClientHello, ctx: HandshakeContext): Choice {
   const sni = findExtension(ch.extensions, 'server_name');
   const host = sni?.form === 'client_hello' ? sni.serverNameList.find((n) => n.nameType === 0) : undefined;
   ctx.serverName = host === undefined ? undefined : new TextDecoder().decode(host.name);
+  ctx.srtp = chooseSrtp(c.srtp, ch.extensions);
+  ctx.connectionIds = acceptConnectionId(c.connectionId, ch.extensions);
   return choice;
 }
 
@@ -239,7 +242,11 @@ function serverExtensions(ch: ClientHello, ctx: HandshakeContext): Extension[] {
   if (ctx.extendedMasterSecret) out.push({ kind: 'extended_master_secret' });
   if (findExtension(ch.extensions, 'ec_point_formats') !== undefined) out.push({ kind: 'ec_point_formats', ecPointFormatList: [0] });
   if (ctx.alpn !== undefined) out.push({ kind: 'application_layer_protocol_negotiation', protocolNameList: [utf8.encode(ctx.alpn)] });
-  if (ctx.serverName !== undefined) out.push({ kind: 'server_name', form: 'empty' });
+  // RFC 6066 §3: no server_name in the ServerHello of a resumption.
+  if (ctx.serverName !== undefined && ctx.resumption.resumed === undefined) out.push({ kind: 'server_name', form: 'empty' });
+  // RFC 5077 §3.2: an empty session_ticket promises a NewSessionTicket.
+  if (ctx.resumption.ticketPromised) out.push({ kind: 'session_ticket', ticket: new Uint8Array(0) });
+  out.push(...srtpAnswer(ctx.srtp), ...connectionIdAnswer(ctx.connectionIds));
   return out;
 }
 
@@ -259,6 +266,7 @@ function expectClientCertificate(share: KeyShare): HandshakeState {
     } catch (e) {
       throw DtlsError.misbehaved(AlertDescription.bad_certificate, `the client's certificate does not parse: ${e instanceof Error ? e.message : String(e)}`);
     }
+    checkClientCertificateType(ctx.config, leaf.publicKey);
     ctx.peerChain = cert.certificateList;
     const verdict = ctx.config.verifyPeer?.(cert.certificateList);
     if (verdict !== undefined && !verdict.ok) throw DtlsError.misbehaved(verdict.alert, verdict.reason);
@@ -313,10 +321,12 @@ function expectFinished(): HandshakeState {
     const fin = decode(m.body, 'Finished', readFinished);
     ctx.checkFinished('client', fin.verifyData);
     ctx.transcript.add(m.msgType, m.messageSeq, m.body);
+    issueTicket(ctx);
     ctx.emitChangeCipherSpec();
     const verifyData = ctx.finishedData('server');
     ctx.emit(T.finished, (w) => writeFinished(w, { verifyData }));
     ctx.endFlight({ final: true, retransmittable: true });
+    rememberSession(ctx);
     ctx.actions.push({ kind: 'complete' });
     return established('server');
   });
