@@ -102,6 +102,11 @@ test('fuzz command: usage errors exit 2 and name the flag', async (t) => {
     [['record-header', '--jobs', '0'], /--jobs/],
     [['--minimize', 'x.bin'], /--target/],
     [[], /TARGET/],
+    [['--external', 'nss', '--role', 'server'], /--external takes openssl or gnutls/],
+    [['--external', 'openssl'], /--role server or --role client/],
+    [['--external', 'gnutls', '--role', 'middle'], /"middle"/],
+    [['--external', 'openssl', '--role', 'server', 'hello'], /no TARGET/],
+    [['hello', '--role', 'server'], /go with --external/],
   ];
   for (const [argv, re] of cases) {
     const c = io();

@@ -6,6 +6,7 @@
  *   dtlsprobe fuzz --list
  *   dtlsprobe fuzz --minimize FILE --target T [--out FILE]
  *   dtlsprobe fuzz --replay FILE --target T
+ *   dtlsprobe fuzz --external openssl|gnutls --role server|client [--time 10m | --runs N] [--seed S] [--report DIR]
  *
  * Exit 0 with no findings, 1 with findings (or a replay that fails), 2 on bad usage.
  */
@@ -32,12 +33,20 @@ const flags = {
   replay: { type: 'string', help: 'run this input once and report (with --target)', valueName: 'FILE' },
   target: { type: 'string', help: 'the target for --minimize and --replay', valueName: 'T' },
   out: { type: 'string', help: 'where --minimize writes (default FILE.min)', valueName: 'FILE' },
+  external: { type: 'string', help: 'fuzz a real implementation over UDP on 127.0.0.1: openssl or gnutls', valueName: 'IMPL' },
+  role: { type: 'string', help: 'with --external: the role of the implementation under test, server or client', valueName: 'ROLE' },
+  report: { type: 'string', help: 'with --external: where report.json and report.md go (default reports/external-fuzz/IMPL-ROLE)', valueName: 'DIR' },
 } as const;
 
 const USAGE = `usage: dtlsprobe fuzz TARGET [--time 60s | --runs N] [--corpus DIR] [--seed S] [--jobs N] [--crashes DIR]
        dtlsprobe fuzz --list
        dtlsprobe fuzz --minimize FILE --target T [--out FILE]
        dtlsprobe fuzz --replay FILE --target T
+       dtlsprobe fuzz --external openssl|gnutls --role server|client [--time 10m | --runs N] [--seed S] [--report DIR]
+
+With --external, each case is one handshake with the implementation in which one datagram of one
+of our flights is mutated; a crash (it died), a hang (no answer where one is due) or an acceptance
+(it went on after a forged Finished, a bad MAC or unprotected data) is a finding, with its replay.
 
 ${describeFlags(flags)}`;
 
@@ -101,6 +110,37 @@ async function replayOrMinimize(mode: 'replay' | 'minimize', file: string, targe
   }
 }
 
+const EXTERNAL_IMPLS = ['openssl', 'gnutls'] as const;
+
+/** `--external IMPL --role ROLE`: a campaign against a real implementation (fuzz/external). */
+async function external(
+  f: { external?: string; role?: string; report?: string; time?: string; runs?: number; seed?: number },
+  positional: readonly string[],
+  io: CommandIo,
+): Promise<number> {
+  const impl = EXTERNAL_IMPLS.find((x) => x === f.external);
+  if (impl === undefined) throw new UsageError(`flag --external takes ${EXTERNAL_IMPLS.join(' or ')}, got "${f.external}"`);
+  if (f.role !== 'server' && f.role !== 'client') throw new UsageError(`--external needs --role server or --role client${f.role === undefined ? '' : `, got "${f.role}"`}`);
+  if (positional.length > 0) throw new UsageError(`--external takes no TARGET, got ${positional.join(', ')}`);
+  if (f.time !== undefined && f.runs !== undefined) throw new UsageError('--time and --runs do not go together');
+  const timeMs = f.time === undefined ? undefined : parseDuration(f.time);
+  if (f.time !== undefined && timeMs === undefined) throw new UsageError(`flag --time needs a duration such as 60s, 5m or 1h, got "${f.time}"`);
+  const cases = positiveInt(f.runs, 'runs');
+  if (f.seed !== undefined && !Number.isInteger(f.seed)) throw new UsageError(`flag --seed needs a whole number, got ${f.seed}`);
+  const { runExternalFuzz } = await import('../../fuzz/external/run.ts');
+  const { report, files } = await runExternalFuzz({
+    impl,
+    role: f.role,
+    seed: f.seed ?? 1,
+    ...(cases === undefined ? { timeMs: timeMs ?? 60_000 } : { cases }),
+    ...(f.report === undefined ? {} : { reportDir: f.report }),
+    log: (line) => io.err(line),
+  });
+  io.out(`${impl} ${f.role}: ${report.cases} case(s), ${report.findings.length} finding(s); report in ${files.markdown} and ${files.json}`);
+  for (const finding of report.findings) io.out(`  ${finding.kind} (case ${finding.caseIndex}${finding.mutation === undefined ? '' : `, ${finding.mutation.kind} of ${finding.mutation.flight}`}): ${finding.evidence}`);
+  return report.findings.length === 0 ? 0 : 1;
+}
+
 export const fuzzCommand: Command = {
   name: 'fuzz',
   summary: 'fuzz a parser or the engine with coverage guidance; list targets; minimise or replay a crash',
@@ -111,6 +151,8 @@ export const fuzzCommand: Command = {
       for (const t of await loadTargets()) io.out(`${t.name.padEnd(36)} ${t.description}`);
       return 0;
     }
+    if (f.external !== undefined) return external(f, positional, io);
+    if (f.role !== undefined || f.report !== undefined) throw new UsageError('--role and --report go with --external');
     if (f.minimize !== undefined && f.replay !== undefined) throw new UsageError('--minimize and --replay do not go together');
     if (f.minimize !== undefined) return replayOrMinimize('minimize', f.minimize, f.target ?? positional[0], f.out, io);
     if (f.replay !== undefined) return replayOrMinimize('replay', f.replay, f.target ?? positional[0], f.out, io);
