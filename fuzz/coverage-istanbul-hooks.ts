@@ -65,6 +65,12 @@ export function instrumentSource(path: string, ts: string): string {
 }
 
 const ACCESSOR = 'var actualCoverage=coverage[path];';
+/**
+ * A statement counter, as its own statement (`cov_x().s[3]++;`) or first in a sequence
+ * (`(cov_x().s[3]++, expr)`). Guidance learns from branches and functions; statement counters are
+ * most of the increments and add little to them, so they are taken out.
+ */
+const STATEMENT_COUNTER = /cov_[0-9a-z]+\(\)\.s\[\d+\]\+\+[;,]/g;
 const ACCESSOR_BODY = '=function(){return actualCoverage;}';
 
 /**
@@ -79,7 +85,8 @@ export function markTouched(instrumented: string): string {
   }
   return instrumented
     .replace(ACCESSOR, `${ACCESSOR}var touched__=actualCoverage.touched,fileIndex__=actualCoverage.fileIndex;`)
-    .replace(ACCESSOR_BODY, '=function(){touched__[fileIndex__]=1;return actualCoverage;}');
+    .replace(ACCESSOR_BODY, '=function(){touched__[fileIndex__]=1;return actualCoverage;}')
+    .replace(STATEMENT_COUNTER, '');
 }
 
 export async function load(url: string, context: LoadContext, nextLoad: NextLoad): Promise<LoadResult> {

@@ -56,7 +56,7 @@ export interface EndpointStats {
   readonly earlyChangeCipherSpecs: number;
   /** Application records that arrived before the peer's Finished and were over the bound. */
   readonly earlyDataDropped: number;
-  /** ClientHellos ignored because their record number left no room to answer (see LAST_ANSWERABLE_HELLO_SEQ). */
+  /** ClientHellos ignored because their record number or message_seq left no room for the handshake. */
   readonly unanswerableHellos: number;
 }
 
@@ -68,6 +68,9 @@ export const MAX_EARLY_DATA_RECORDS = 16;
  * a ClientHello numbered above this leaves too few for the handshake (2^48 - 1 is the last).
  */
 export const LAST_ANSWERABLE_HELLO_SEQ = 2 ** 48 - 1 - 1024;
+
+/** The largest message_seq (a 16-bit field): a ClientHello with it leaves the client no next message. */
+const MAX_MESSAGE_SEQ = 0xffff;
 
 export class Endpoint {
   readonly config: ResolvedConfig;
@@ -254,7 +257,8 @@ export class Endpoint {
         if (!isWholeMessage(f)) continue;
         // Our answer takes this record's number (RFC 6347 §4.2.1), and the handshake needs more
         // after it: a ClientHello too close to the end of the 48-bit space cannot be answered.
-        if (seq > LAST_ANSWERABLE_HELLO_SEQ) {
+        // Likewise its message_seq: the client's next message takes the one after it (§4.2.2).
+        if (seq > LAST_ANSWERABLE_HELLO_SEQ || f.messageSeq >= MAX_MESSAGE_SEQ) {
           this.unanswerableHellos++;
           continue;
         }
