@@ -5,6 +5,7 @@
 import { UsageError } from './cli/args.ts';
 import { connectCommand } from './cli/connect.ts';
 import { corpusCommand } from './cli/corpus.ts';
+import { decodeCommand } from './cli/decode.ts';
 import { dumpCommand } from './cli/dump.ts';
 import { fuzzCommand } from './cli/fuzz.ts';
 import { proxyCommand } from './cli/proxy.ts';
@@ -28,7 +29,7 @@ export interface CommandIo {
   readonly signal?: AbortSignal;
 }
 
-const commands: readonly Command[] = [corpusCommand, dumpCommand, serveCommand, connectCommand, fuzzCommand, proxyCommand];
+const commands: readonly Command[] = [corpusCommand, dumpCommand, decodeCommand, serveCommand, connectCommand, fuzzCommand, proxyCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

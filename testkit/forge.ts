@@ -3,7 +3,8 @@
  * and with the record layer's own cipher state (keys from the NSS key log line the endpoint wrote)
  * for protected ones.
  */
-import { CipherState, deriveKeys } from '../reference/record/cipher-state.ts';
+import type { CipherState } from '../reference/record/cipher-state.ts';
+import { type SessionKeys, sessionKeys } from '../harness/decode/session-keys.ts';
 import { ContentType } from '../reference/wire/enums.ts';
 import { type HandshakeFragment, readHandshakeFragments, writeHandshakeFragment } from '../reference/wire/handshake-header.ts';
 import { type ClientHello, readClientHello, writeClientHello } from '../reference/wire/hello.ts';
@@ -44,19 +45,14 @@ export function mapRecords(datagram: Uint8Array, fn: (records: DtlsPlaintext[]) 
   return writeDatagram(fn(plaintextRecords(datagram)));
 }
 
-/** The keys an endpoint wrote to its key log, as cipher states for both directions. */
-export interface SessionKeys {
-  readonly client: CipherState;
-  readonly server: CipherState;
-}
+export type { SessionKeys };
 
 /** Parses the CLIENT_RANDOM line and derives both directions' epoch-1 protection. */
 export function keysFromKeyLog(line: string, cipherSuite: number, serverRandom: Uint8Array): SessionKeys {
   const [label, cr, ms] = line.split(' ');
   if (label !== 'CLIENT_RANDOM') throw new Error(`forge: not a CLIENT_RANDOM line: ${label}`);
   const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
-  const k = deriveKeys(cipherSuite, hex(ms), hex(cr), serverRandom, 'client');
-  return { client: CipherState.forSuite(cipherSuite, k.write), server: CipherState.forSuite(cipherSuite, k.read) };
+  return sessionKeys(cipherSuite, hex(ms), hex(cr), serverRandom);
 }
 
 /** Opens every epoch-1 record with `keys`, lets `fn` change the plaintext, and seals it again. */
