@@ -70,6 +70,7 @@ const ACCESSOR = 'var actualCoverage=coverage[path];';
  * (`(cov_x().s[3]++, expr)`). Guidance learns from branches and functions; statement counters are
  * most of the increments and add little to them, so they are taken out.
  */
+const ACCESSOR_NAME = /function (cov_[0-9a-zA-Z_$]+)\(\)\{/;
 const STATEMENT_COUNTER = /cov_[0-9a-z]+\(\)\.s\[\d+\]\+\+[;,]/g;
 const ACCESSOR_BODY = '=function(){return actualCoverage;}';
 
@@ -83,10 +84,16 @@ export function markTouched(instrumented: string): string {
   if (instrumented.split(ACCESSOR).length !== 2 || instrumented.split(ACCESSOR_BODY).length !== 2) {
     throw new Error('fuzz coverage: istanbul output no longer has the accessor shape the touched marks rely on');
   }
-  return instrumented
+  const accessor = ACCESSOR_NAME.exec(instrumented)?.[1];
+  if (accessor === undefined) throw new Error('fuzz coverage: istanbul output no longer names its accessor cov_...()');
+  const shaped = instrumented
     .replace(ACCESSOR, `${ACCESSOR}var touched__=actualCoverage.touched,fileIndex__=actualCoverage.fileIndex;`)
     .replace(ACCESSOR_BODY, '=function(){touched__[fileIndex__]=1;return actualCoverage;}')
-    .replace(STATEMENT_COUNTER, '');
+    .replace(STATEMENT_COUNTER, '')
+    .replaceAll(`${accessor}().b[`, 'branches__[');
+  // Branch counters go straight to the file's arrays; entering a function still goes through the
+  // accessor, which marks the file touched before any of its branches can count.
+  return `var branches__=${accessor}().b;${shaped}`;
 }
 
 export async function load(url: string, context: LoadContext, nextLoad: NextLoad): Promise<LoadResult> {
