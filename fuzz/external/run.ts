@@ -10,6 +10,7 @@
  * or setup error.
  */
 import { pathToFileURL } from 'node:url';
+import { parseDuration as runnerDuration } from '../runner-progress.ts';
 import { testPkiFiles } from '../../testkit/pki-files.ts';
 import { type CampaignOptions, type ExternalFuzzReport, fuzzClient, fuzzServer } from './campaign.ts';
 import { MUTATION_KINDS, type MutationKind, isMutationKind } from './mutate.ts';
@@ -44,12 +45,11 @@ export async function runExternalFuzz(o: ExternalFuzzOptions): Promise<{ report:
   return { report, files };
 }
 
-/** `90s`, `10m`, `1h`, `500ms`, or a bare number of seconds. */
+/** `90s`, `10m`, `1h`, `500ms`, or a bare number of seconds (the runner's durations); throws on anything else. */
 export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (m === null) throw new Error(`not a duration: ${s} (try 90s, 10m, 1h)`);
-  const n = Number(m[1]);
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+  const ms = runnerDuration(s);
+  if (ms === undefined) throw new Error(`not a duration: ${s} (try 90s, 10m, 1h)`);
+  return ms;
 }
 
 export function parseArgs(argv: readonly string[]): ExternalFuzzOptions & { quiet: boolean } {
