@@ -79,18 +79,22 @@ async function referenceServerConfig(suite: RsaSuite, mode: Mode): Promise<Omit<
 /** The reference client side of a run against a peer server: handshake, both chains checked, a line each way. */
 async function referenceClient(t: ExecutionContext, port: number, suite: RsaSuite, server: Peer, echoes: boolean): Promise<void> {
   const client = await connectUdp({ host: '127.0.0.1', port, config: await referenceClientConfig(suite), handshakeTimeoutMs: 4000 });
-  const negotiated = await client.handshake();
-  t.is(negotiated.cipherSuite, suite.code);
-  t.is(negotiated.peerChain.length, 2, 'the server sent leaf + intermediate');
-  t.true(negotiated.peerVerified, 'we verified the server chain up to its root');
-  t.true(negotiated.sentClientCertificate, 'we sent our chain');
+  try {
+    const negotiated = await client.handshake();
+    t.is(negotiated.cipherSuite, suite.code);
+    t.is(negotiated.peerChain.length, 2, 'the server sent leaf + intermediate');
+    t.true(negotiated.peerVerified, 'we verified the server chain up to its root');
+    t.true(negotiated.sentClientCertificate, 'we sent our chain');
 
-  const afterHandshake = server.output.length;
-  client.send(utf8('hello from dtlsprobe\n'));
-  await server.waitFor(/hello from dtlsprobe/, 3000, 'the client line', afterHandshake);
-  if (!echoes) server.write('hello from the peer\n');
-  t.is(text(await client.read()), echoes ? 'hello from dtlsprobe\n' : 'hello from the peer\n');
-  await client.close();
+    const afterHandshake = server.output.length;
+    client.send(utf8('hello from dtlsprobe\n'));
+    await server.waitFor(/hello from dtlsprobe/, 3000, 'the client line', afterHandshake);
+    if (!echoes) server.write('hello from the peer\n');
+    t.is(text(await client.read()), echoes ? 'hello from dtlsprobe\n' : 'hello from the peer\n');
+  } finally {
+    // Also on a failure: a socket left open keeps the test process from exiting.
+    await client.close();
+  }
 }
 
 /** The reference server side of a run against a peer client; `withCertificate`: the peer sent one. */
