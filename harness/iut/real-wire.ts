@@ -96,7 +96,7 @@ export class UdpWire extends RealTimeWire {
     socket.on('error', () => {});
   }
 
-  private static async bind(host: string): Promise<UdpWire> {
+  private static async openSocket(host: string): Promise<UdpWire> {
     const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -110,14 +110,14 @@ export class UdpWire extends RealTimeWire {
 
   /** A wire to a server under test listening on `host:port`. */
   static async connect(port: number, host = '127.0.0.1'): Promise<UdpWire> {
-    const w = await UdpWire.bind(host);
+    const w = await UdpWire.openSocket(host);
     w.remote = { address: host, port };
     return w;
   }
 
   /** A wire that a client under test will send to, on `localPort`. */
   static listen(host = '127.0.0.1'): Promise<UdpWire> {
-    return UdpWire.bind(host);
+    return UdpWire.openSocket(host);
   }
 
   protected override transmit(datagram: Uint8Array): void {

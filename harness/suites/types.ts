@@ -13,6 +13,8 @@ export interface ProbeContext {
   readonly suite: number;
   /** The PSK the implementation was started with, when the probe runs a PSK suite. */
   readonly psk?: { readonly identity: Uint8Array; readonly key: Uint8Array };
+  /** ALPN protocols the probe offers (client) or the implementation was started with. */
+  readonly alpn?: readonly string[];
   /** The probe's seed: the harness peer's randoms and keys come from it. */
   readonly seed: number;
 }
