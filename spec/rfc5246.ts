@@ -28,6 +28,9 @@ export const RFC5246_REQUIREMENTS: readonly Requirement[] = [
   // §7.2 Alert Protocol
   { id: 'RFC5246-7.2', source: 'RFC5246', section: '7.2', level: 'documented',
     summary: 'An alert is a level byte and a description byte, and a close_notify tells the peer that nothing more will be sent.' },
+  // §7.2.1 Closure Alerts
+  { id: 'RFC5246-7.2.1-close-notify', source: 'RFC5246', section: '7.2.1', level: 'MUST',
+    summary: 'An endpoint that receives close_notify answers with a close_notify of its own and stops writing on the connection.' },
   // §7.2.2 Error Alerts
   // "decrypt_error: A handshake cryptographic operation failed, including being unable to correctly
   // verify a signature or validate a Finished message. This message is always fatal."

@@ -222,7 +222,13 @@ export async function runScriptsJson(path: string, io: ScriptIo, opts: ScriptsJs
         log(io, 'INFO', `${t.name}:started`);
         const start = performance.now();
         const lines: string[] = [];
-        const outcome = await runScript(scriptArgs, { out: (l) => lines.push(`${t.name}:stdout:${l}`), err: (l) => lines.push(`${t.name}:stderr:${l}`) });
+        let outcome: ScriptOutcome;
+        try {
+          outcome = await runScript(scriptArgs, { out: (l) => lines.push(`${t.name}:stdout:${l}`), err: (l) => lines.push(`${t.name}:stderr:${l}`) });
+        } catch (e) {
+          lines.push(`${t.name}:stderr:${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          outcome = { code: 1, usageError: false };
+        }
         const secs = ((performance.now() - start) / 1000).toFixed(2);
         if (!srv.alive) log(io, 'CRITICAL', 'Server process not active');
         const c = outcome.counts;

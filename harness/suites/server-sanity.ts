@@ -8,7 +8,7 @@ export const SERVER_SANITY: readonly Probe[] = [
     group: 'server-sanity',
     role: 'server',
     title: 'A full DTLS 1.2 handshake with a certificate suite completes, application data is delivered, and close_notify closes',
-    requirements: ['RFC6347-4.2', 'RFC6347-4.2.4', 'RFC5246-7.2.1-close-notify'],
+    requirements: ['RFC6347-4.2', 'RFC6347-4.2.4-preparing', 'RFC5246-7.2.1-close-notify'],
     sanity: true,
     build: (ctx) => closeWithServer(exchangeData(handshakeWithServer(ctx))).root,
   },
