@@ -9,6 +9,7 @@ import { decodeCommand } from './cli/decode.ts';
 import { dumpCommand } from './cli/dump.ts';
 import { fuzzCommand } from './cli/fuzz.ts';
 import { proxyCommand } from './cli/proxy.ts';
+import { runCommand } from './cli/run.ts';
 import { serveCommand } from './cli/serve.ts';
 
 export interface Command {
@@ -29,7 +30,7 @@ export interface CommandIo {
   readonly signal?: AbortSignal;
 }
 
-const commands: readonly Command[] = [corpusCommand, dumpCommand, decodeCommand, serveCommand, connectCommand, fuzzCommand, proxyCommand];
+const commands: readonly Command[] = [runCommand, corpusCommand, dumpCommand, decodeCommand, serveCommand, connectCommand, fuzzCommand, proxyCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

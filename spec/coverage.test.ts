@@ -1,5 +1,5 @@
 import test from 'ava';
-import { computeCoverage, describeRef, extractIdUses, findTestFiles, leadingIds, type TestRef } from './coverage.ts';
+import { computeCoverage, describeRef, extractIdUses, extractProbeUses, findProbeFiles, findTestFiles, leadingIds, type TestRef } from './coverage.ts';
 import { PENDING_RENAMES } from './renames.ts';
 import type { Requirement } from './requirement.ts';
 
@@ -49,7 +49,15 @@ test('the scan reads test files from every test folder and none from node_module
   t.true(files.some((f) => f.startsWith('reference/')));
   t.false(files.some((f) => f.includes('node_modules')));
   t.true(files.every((f) => f.endsWith('.test.ts')));
-  t.deepEqual(coverage.files, files);
+  t.deepEqual(coverage.files, [...files, ...findProbeFiles()]);
+});
+
+test('probe definitions count as uses of the ids they list', (t) => {
+  const source = `export const P = [{ name: 'x', group: 'g', requirements: ['RFC6347-4.2', 'RFC5246-7.2'], build: () => undefined }];`;
+  const uses = extractProbeUses(source, 'harness/suites/x.ts');
+  t.deepEqual(uses.map((u) => u.id), ['RFC6347-4.2', 'RFC5246-7.2']);
+  t.is(uses[0]!.test.title, 'probe x');
+  t.true(findProbeFiles().includes('harness/suites/server-sanity.ts'));
 });
 
 /** `[id]`, spelt so that this file's own literals never open with an id the scan would count. */

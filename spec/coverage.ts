@@ -68,6 +68,51 @@ export function extractIdUses(source: string, file: string): IdUse[] {
   return uses;
 }
 
+/**
+ * Probes are tests too: each runs against the reference in `harness/suites/reference.test.ts`
+ * (and against every implementation in a `dtlsprobe run`). A probe is an object literal with a
+ * string `name` and a `requirements` array of string literals; each id it lists is a use.
+ */
+export function extractProbeUses(source: string, file: string): IdUse[] {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const uses: IdUse[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isObjectLiteralExpression(node)) {
+      let name: string | undefined;
+      let ids: ts.ArrayLiteralExpression | undefined;
+      for (const p of node.properties) {
+        if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name)) continue;
+        if (p.name.text === 'name' && ts.isStringLiteral(p.initializer)) name = p.initializer.text;
+        if (p.name.text === 'requirements' && ts.isArrayLiteralExpression(p.initializer)) ids = p.initializer;
+      }
+      if (name !== undefined && ids !== undefined) {
+        const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+        const test: TestRef = { title: `probe ${name}`, file, line };
+        for (const e of ids.elements) if (ts.isStringLiteral(e)) uses.push({ id: e.text, test });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return uses;
+}
+
+/** Folders whose non-test `*.ts` files define probes. */
+export const PROBE_FOLDERS: readonly string[] = ['harness/suites'];
+
+/** The probe definition files, as sorted '/'-separated paths from `root`. */
+export function findProbeFiles(root: string = REPO_ROOT): string[] {
+  const out: string[] = [];
+  for (const folder of PROBE_FOLDERS) {
+    const dir = join(root, folder);
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(`${folder}/${entry.name}`);
+    }
+  }
+  return out.sort();
+}
+
 /** The `*.test.ts` files of the test folders, as sorted '/'-separated paths from `root`. */
 export function findTestFiles(root: string = REPO_ROOT, folders: readonly string[] = TEST_FOLDERS): string[] {
   const out: string[] = [];
@@ -113,6 +158,8 @@ export interface CoverageOptions {
   readonly renames?: readonly PendingRename[];
   /** Test sources to use instead of reading the folders. */
   readonly sources?: readonly { readonly file: string; readonly text: string }[];
+  /** Probe definition sources to use instead of reading `PROBE_FOLDERS` (none when `sources` is given). */
+  readonly probeSources?: readonly { readonly file: string; readonly text: string }[];
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -126,6 +173,8 @@ export function computeCoverage(options: CoverageOptions = {}): Coverage {
   const requirements = options.requirements ?? REQUIREMENTS;
   const renames = options.renames ?? PENDING_RENAMES;
   const sources = options.sources ?? findTestFiles(root).map((file) => ({ file, text: readFileSync(join(root, file), 'utf8') }));
+  const probeSources =
+    options.probeSources ?? (options.sources !== undefined ? [] : findProbeFiles(root).map((file) => ({ file, text: readFileSync(join(root, file), 'utf8') })));
 
   const known = new Set(requirements.map((r) => r.id));
   const renameFrom = new Map(renames.map((r) => [r.from, r]));
@@ -133,8 +182,12 @@ export function computeCoverage(options: CoverageOptions = {}): Coverage {
   const unknown = new Map<string, TestRef[]>();
   const renamed = new Map<string, TestRef[]>();
 
-  for (const { file, text } of sources) {
-    for (const use of extractIdUses(text, file)) {
+  const uses = [
+    ...sources.flatMap(({ file, text }) => extractIdUses(text, file)),
+    ...probeSources.flatMap(({ file, text }) => extractProbeUses(text, file)),
+  ];
+  {
+    for (const use of uses) {
       const rename = renameFrom.get(use.id);
       if (known.has(use.id)) push(byRequirement, use.id, use.test);
       else if (rename !== undefined) {
@@ -156,7 +209,7 @@ export function computeCoverage(options: CoverageOptions = {}): Coverage {
   }
 
   return {
-    files: sources.map((s) => s.file),
+    files: [...sources.map((s) => s.file), ...probeSources.map((s) => s.file)],
     byRequirement,
     unknown,
     renamed,

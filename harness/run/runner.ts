@@ -181,6 +181,19 @@ export async function runProbes(o: RunOptions): Promise<RunResult> {
       while (next < order.length) await one(next++);
     }),
   );
+  // sanity probes ran twice: one result each, the later run's when it did worse
+  const firstIndex = new Map<string, number>();
+  const merged: ProbeResult[] = [];
+  for (const [i, r] of results.entries()) {
+    const id = probeId(order[i]!);
+    const at = firstIndex.get(id);
+    if (at === undefined) {
+      firstIndex.set(id, merged.length);
+      merged.push(r!);
+    } else if (merged[at]!.outcome === 'pass' && r!.outcome !== 'pass') {
+      merged[at] = { ...r!, reason: `on its run at the end: ${r!.reason ?? r!.outcome}` };
+    }
+  }
   const roles = [...new Set(order.map((p) => p.role))];
   return {
     schema: 'dtlsprobe.run/1',
@@ -195,7 +208,7 @@ export async function runProbes(o: RunOptions): Promise<RunResult> {
     durationMs: Math.round(performance.now() - started),
     roles,
     ...(o.shard === undefined ? {} : { shard: o.shard }),
-    probes: results.map((r) => r!),
+    probes: merged,
   };
 }
 
