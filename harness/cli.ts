@@ -10,6 +10,7 @@ import { dumpCommand } from './cli/dump.ts';
 import { fuzzCommand } from './cli/fuzz.ts';
 import { proxyCommand } from './cli/proxy.ts';
 import { runCommand } from './cli/run.ts';
+import { main as scriptMain } from './suites/script.ts';
 import { serveCommand } from './cli/serve.ts';
 
 export interface Command {
@@ -30,7 +31,18 @@ export interface CommandIo {
   readonly signal?: AbortSignal;
 }
 
-const commands: readonly Command[] = [runCommand, corpusCommand, dumpCommand, decodeCommand, serveCommand, connectCommand, fuzzCommand, proxyCommand];
+/** A probe group as a tlsfuzzer script: its flags are tlsfuzzer's (`-h` is the host), so it parses them all itself. */
+const scriptCommand: Command = {
+  name: 'script',
+  summary: 'run one probe group as a tlsfuzzer script (tlsfuzzer flags, output and exit codes)',
+  usage: 'usage: dtlsprobe script GROUP [-h host] [-p port] [-e probe] [-x probe [-X text]] [-n num] [--impl NAME] [--seed S] [probe ...]; dtlsprobe script GROUP --help',
+  run: (argv, io) => scriptMain(argv, io),
+};
+
+/** Commands that read `-h`/`--help` themselves. */
+const OWN_HELP = new Set(['script']);
+
+const commands: readonly Command[] = [runCommand, scriptCommand, corpusCommand, dumpCommand, decodeCommand, serveCommand, connectCommand, fuzzCommand, proxyCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
@@ -57,7 +69,7 @@ export async function main(argv: readonly string[], io: CommandIo = stdio): Prom
     io.err(`dtlsprobe: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!OWN_HELP.has(command.name) && (rest.includes('--help') || rest.includes('-h'))) {
     io.out(command.usage);
     return 0;
   }

@@ -3,7 +3,9 @@
  * report. With no flags it runs every probe against the reference implementation, both roles.
  */
 
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runScriptsJson } from '../suites/scripts-json.ts';
 import type { Command, CommandIo } from '../cli.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { expectationsFor, type Expectations, ExpectationsError, loadExpectations } from '../expectations/expectations.ts';
@@ -15,6 +17,7 @@ import { type Feature, type Implementation, IutError, type IutRole } from '../iu
 import { repoRootPath } from '../locations.ts';
 import { type ProbeResult, runPassed, tally } from '../report/model.ts';
 import { writeReports } from '../report/write.ts';
+import { generateCredentials } from '../pki.ts';
 import { probeId, runProbes } from '../run/runner.ts';
 import { globToRegExp } from '../expectations/expectations.ts';
 import { ALL_PROBES } from '../suites/index.ts';
@@ -27,7 +30,7 @@ const FLAGS = {
   features: { type: 'string', valueName: 'LIST', help: `with --server-cmd/--client-cmd: what it supports, comma-separated (${FEATURES.join(', ')}); default certificate,cookie` },
   suites: { type: 'string', valueName: 'LIST', help: 'with --server-cmd/--client-cmd: the suites it runs, hex, comma-separated (default c02b)' },
   ready: { type: 'string', valueName: 'REGEX', help: 'with --server-cmd: output that means the server listens (default: the port is bound)' },
-  config: { type: 'string', valueName: 'FILE', help: 'an implementation described in JSON (see harness/iut/README.md)' },
+  config: { type: 'string', valueName: 'FILE', help: "an implementation described in JSON (see harness/iut/README.md), or tlsfuzzer's scripts JSON (a list of server_command entries)" },
   probe: { type: 'string', valueName: 'GLOB', help: 'only probes whose id (role/name) or name matches; comma-separated globs' },
   role: { type: 'string', valueName: 'ROLE', help: 'server, client or both (default: what the implementation runs)' },
   report: { type: 'string', valueName: 'DIR', help: 'where the reports go (default reports/<impl>)' },
@@ -67,6 +70,15 @@ function parseSuites(s: string): number[] {
     if (!/^[0-9a-f]{1,4}$/.test(v)) throw new UsageError(`--suites: "${x}" is not a hex cipher suite such as c02b`);
     return parseInt(v, 16);
   });
+}
+
+/** A tlsfuzzer scripts JSON (a list of server entries) rather than an implementation description (an object). */
+function isScriptsJson(path: string): boolean {
+  try {
+    return readFileSync(path, 'utf8').trimStart().startsWith('[');
+  } catch {
+    return false; // the implementation loader reports the unreadable file
+  }
 }
 
 /** The implementation the flags describe. */
@@ -114,6 +126,7 @@ function progressLine(r: ProbeResult, done: number, total: number): string {
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
+  if (flags.config !== undefined && isScriptsJson(flags.config)) return runScriptsJson(resolve(flags.config), io);
   let impl: Implementation;
   try {
     impl = implementationFrom(flags);
@@ -150,6 +163,20 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.err(`dtlsprobe run: ${version.message}`);
     return 2;
   }
+  // one session per role before the run: a command that does not start is one clear error, not N failed probes
+  const files = await generateCredentials();
+  for (const role of [...new Set(probes.map((p) => p.role))]) {
+    try {
+      const session = await impl.start({ role, files, seed: 0, probe: 'preflight' });
+      await session.close();
+    } catch (e) {
+      if (e instanceof IutError) {
+        io.err(`dtlsprobe run: ${impl.description.name} as ${role}: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
+  }
   const seed = flags.seed ?? 1;
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const report = resolve(flags.report ?? join(repoRootPath('reports'), impl.description.name));
@@ -160,6 +187,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     probes,
     seed,
     expectations,
+    files,
     jobs: flags.jobs ?? 1,
     ...(shard === undefined ? {} : { shard }),
     ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
