@@ -48,15 +48,41 @@ export function loadImplementationConfig(path: string): ExternalSpec {
   }
 }
 
-/** JSON.parse's message with the position as line:column. */
+/**
+ * JSON.parse's complaint with its place as line:column. V8 gives a position for most mistakes but
+ * not for an unexpected token; then the place is the end of the longest prefix that can still
+ * begin a JSON text (one whose parse fails only at its end).
+ */
 function jsonProblem(text: string, message: string): string {
-  const m = /at position (\d+)/.exec(message);
-  const at = m === null ? (/end of JSON input/.test(message) ? text.length : undefined) : Number(m[1]);
-  if (at === undefined) return message;
+  const positionIn = (m: string): number | undefined => {
+    const p = / at position (\d+)/.exec(m);
+    return p === null ? undefined : Number(p[1]);
+  };
+  const couldBegin = (n: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return true;
+    } catch (e) {
+      const m = (e as Error).message;
+      return /Unexpected end of JSON input/.test(m) || positionIn(m) === n;
+    }
+  };
+  let at = /Unexpected end of JSON input/.test(message) ? text.length : positionIn(message);
+  if (at === undefined) {
+    let lo = 0; // couldBegin(0): an empty text ends unexpectedly
+    let hi = text.length; // !couldBegin(text.length): the whole text fails before its end
+    while (lo < hi - 1) {
+      const mid = (lo + hi) >> 1;
+      if (couldBegin(mid)) lo = mid;
+      else hi = mid;
+    }
+    at = lo;
+  }
   const before = text.slice(0, at);
   const line = before.split('\n').length;
   const column = at - before.lastIndexOf('\n');
-  return `${message.replace(/ in JSON at position \d+.*$/s, '')} at line ${line}, column ${column}`;
+  const what = message.replace(/ (?:in JSON )?at position \d+.*$/s, '').replace(/, .*is not valid JSON$/s, '');
+  return `${what} at line ${line}, column ${column}`;
 }
 
 function isObject(v: Json | undefined): v is { [key: string]: Json } {
@@ -149,9 +175,9 @@ function readRole(v: Json, role: 'server' | 'client'): RoleSpec {
   if (o.command === undefined) throw new IutError(`${role}.command: missing (the command line that starts the ${role})`);
   let env: Record<string, string> | undefined;
   if (o.env !== undefined) {
-    const e = object(o.env, `${role}.env`, Object.keys(isObject(o.env) ? o.env : {}));
+    if (!isObject(o.env)) throw new IutError(`${role}.env: must be a JSON object of strings, got ${show(o.env)}`);
     env = {};
-    for (const [k, val] of Object.entries(e)) env[k] = string(val, `${role}.env.${k}`);
+    for (const [k, val] of Object.entries(o.env)) env[k] = string(val, `${role}.env.${k}`);
   }
   const spec: { -readonly [K in keyof RoleSpec]: RoleSpec[K] } = { command: string(o.command, `${role}.command`) };
   const pskCommand = optionalString(o.pskCommand, `${role}.pskCommand`);

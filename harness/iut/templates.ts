@@ -8,15 +8,17 @@
  * passes an option only when a probe asks for it. A brace that does not start `{name}` is literal.
  *
  * Pure: no processes, no files. `checkSpec` finds every mistake a spec can hold before anything
- * runs, each error naming its field (`server.command`).
+ * runs, each error naming its field (`server.command`). `BUILTIN_EXTERNAL` holds the specs of the
+ * tools this machine has (external.ts runs them).
  */
+import { CipherSuite as S } from '../../reference/wire/enums.ts';
 import { type Feature, IutError } from './types.ts';
 
 /** Every feature an implementation may claim (types.ts `Feature`), for checking user input. */
 export const FEATURES = ['certificate', 'psk', 'cookie', 'alpn', 'cid', 'echo', 'client-sends-data', 'ems'] as const satisfies readonly Feature[];
-// The list above has every member of Feature: this fails to compile when one is added there only.
-const allFeatures: Record<Feature, true> = Object.fromEntries(FEATURES.map((f) => [f, true])) as Record<(typeof FEATURES)[number], true>;
-void allFeatures;
+// FEATURES has every member of Feature: this fails to compile when one is added to types.ts only.
+const everyFeatureListed: [Exclude<Feature, (typeof FEATURES)[number]>] extends [never] ? true : never = true;
+void everyFeatureListed;
 
 export const PLACEHOLDERS = {
   port: 'server: the UDP port it must listen on; client: the port of the harness to connect to',
@@ -243,3 +245,114 @@ export function checkSpec(spec: ExternalSpec): void {
     throw new IutError('version: must be a non-empty list of strings (argv)');
   }
 }
+
+/** What the built-in clients send once their handshake completes (the 'client-sends-data' feature). */
+export const CLIENT_DATA = 'dtlsprobe client data\n';
+
+const OPENSSL_PSK_CIPHERS = 'PSK-AES128-CCM8:PSK-AES128-GCM-SHA256:PSK-AES128-CCM:ECDHE-PSK-CHACHA20-POLY1305';
+const GNUTLS_PSK_PRIORITY = 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:+ECDHE-PSK:+AES-128-CCM-8';
+
+/**
+ * The implementations this machine has (PEERS.md), as checked against the real tools
+ * (interop/iut-external.test.ts runs a handshake with every suite listed here, both roles):
+ *
+ * - `openssl` 3.0: `s_server` sends HelloVerifyRequest always, prints what it receives (so
+ *   `delivered` works) and echoes nothing; it quits at the end of its stdin, which stays open.
+ *   `s_client` prints "New, TLSv1.2, Cipher is X" once the handshake completed ("(NONE)" when it
+ *   failed), then gets a line on stdin; `-nbio` keeps it from blocking on the socket while stdin is
+ *   a pipe; `-verify_return_error` makes it refuse a server certificate our CA did not issue.
+ *   Certificate suites with the P-256 leaf: its DEFAULT list's AEAD ECDSA suites (c02b, c02c,
+ *   cca9; CCM is not in DEFAULT). PSK: the four named in OPENSSL_PSK_CIPHERS.
+ * - `gnutls` 3.7: `gnutls-serv --udp` binds 0.0.0.0 and :: (it has no bind option) and sends
+ *   HelloVerifyRequest unless `--nocookie`; `--echo` sends back what it gets. `--alpn` takes one
+ *   protocol per option, so a probe's protocols come through as one comma-joined name: give it one.
+ *   `gnutls-cli` checks the certificate against `--x509cafile` and the address 127.0.0.1 (the
+ *   leaf's IP SAN), so no `--insecure`; it prints "- Handshake was completed". NORMAL's AEAD ECDSA
+ *   suites (c02b, c02c, cca9, c0ac, c0ad); PSK with GNUTLS_PSK_PRIORITY (gnutls-cli with ccac
+ *   fails after the handshake, so its client leaves ccac out).
+ */
+export const BUILTIN_EXTERNAL: Readonly<Record<string, ExternalSpec>> = {
+  openssl: {
+    name: 'openssl',
+    features: ['certificate', 'psk', 'cookie', 'alpn', 'ems', 'client-sends-data'],
+    suites: {
+      server: [
+        S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        S.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        S.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        S.TLS_PSK_WITH_AES_128_CCM_8,
+        S.TLS_PSK_WITH_AES_128_GCM_SHA256,
+        S.TLS_PSK_WITH_AES_128_CCM,
+        S.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+      ],
+      client: [
+        S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        S.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        S.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        S.TLS_PSK_WITH_AES_128_CCM_8,
+        S.TLS_PSK_WITH_AES_128_GCM_SHA256,
+        S.TLS_PSK_WITH_AES_128_CCM,
+        S.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+      ],
+    },
+    version: ['openssl', 'version'],
+    server: {
+      command: 'openssl s_server -dtls1_2 -accept {host}:{port} -cert {cert} -key {key} -keylogfile {keylog} [-alpn {alpn}]',
+      pskCommand: `openssl s_server -dtls1_2 -accept {host}:{port} -nocert -psk {psk} -psk_identity {psk_identity} -cipher ${OPENSSL_PSK_CIPHERS} -keylogfile {keylog}`,
+      ready: '^ACCEPT$',
+    },
+    client: {
+      command: 'openssl s_client -dtls1_2 -connect {host}:{port} -nbio -CAfile {ca} -verify_return_error -keylogfile {keylog} [-alpn {alpn}]',
+      pskCommand: `openssl s_client -dtls1_2 -connect {host}:{port} -nbio -psk {psk} -psk_identity {psk_identity} -cipher ${OPENSSL_PSK_CIPHERS} -keylogfile {keylog}`,
+      handshakeDone: '^(New|Reused), [^(\\s]+, Cipher is [^(\\s]',
+      stdin: CLIENT_DATA,
+    },
+  },
+  gnutls: {
+    name: 'gnutls',
+    features: ['certificate', 'psk', 'cookie', 'alpn', 'ems', 'echo', 'client-sends-data'],
+    suites: {
+      server: [
+        S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        S.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        S.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        S.TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        S.TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
+        S.TLS_PSK_WITH_AES_128_GCM_SHA256,
+        S.TLS_PSK_WITH_AES_256_GCM_SHA384,
+        S.TLS_PSK_WITH_AES_128_CCM,
+        S.TLS_PSK_WITH_AES_256_CCM,
+        S.TLS_PSK_WITH_AES_128_CCM_8,
+        S.TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+        S.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+      ],
+      client: [
+        S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        S.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        S.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        S.TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        S.TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
+        S.TLS_PSK_WITH_AES_128_GCM_SHA256,
+        S.TLS_PSK_WITH_AES_256_GCM_SHA384,
+        S.TLS_PSK_WITH_AES_128_CCM,
+        S.TLS_PSK_WITH_AES_256_CCM,
+        S.TLS_PSK_WITH_AES_128_CCM_8,
+        S.TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+      ],
+    },
+    version: ['gnutls-serv', '--version'],
+    server: {
+      command: 'gnutls-serv --udp --echo -p {port} --x509certfile {cert} --x509keyfile {key} [--alpn {alpn}]',
+      pskCommand: `gnutls-serv --udp --echo -p {port} --pskpasswd {psk_file} --priority ${GNUTLS_PSK_PRIORITY}`,
+      ready: 'listening on IPv4 \\S+ port \\d+\\.\\.\\.done',
+      env: { SSLKEYLOGFILE: '{keylog}' },
+    },
+    client: {
+      command: 'gnutls-cli --udp -p {port} --x509cafile {ca} [--alpn {alpn}] {host}',
+      pskCommand: `gnutls-cli --udp -p {port} --pskusername {psk_identity} --pskkey {psk} --priority ${GNUTLS_PSK_PRIORITY} {host}`,
+      handshakeDone: '^- Handshake was completed',
+      stdin: CLIENT_DATA,
+      env: { SSLKEYLOGFILE: '{keylog}' },
+    },
+  },
+};
