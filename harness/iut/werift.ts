@@ -385,23 +385,19 @@ export const weriftDescription: ImplementationDescription = {
 export const werift: Implementation = {
   description: weriftDescription,
 
-  version(): Promise<string> {
+  async version(): Promise<string> {
     let pkg: unknown;
     try {
       pkg = require('werift-dtls/package.json');
     } catch (e) {
-      return Promise.reject(new IutError(`werift-dtls is not installed (npm install werift-dtls): ${message(e)}`));
+      throw new IutError(`werift-dtls is not installed (npm install werift-dtls): ${message(e)}`);
     }
     const version = typeof pkg === 'object' && pkg !== null ? Reflect.get(pkg, 'version') : undefined;
-    return Promise.resolve(`werift-dtls ${typeof version === 'string' ? version : 'unknown version'}`);
+    return `werift-dtls ${typeof version === 'string' ? version : 'unknown version'}`;
   },
 
-  start(request: SessionRequest): Promise<IutSession> {
-    try {
-      return Promise.resolve(startSession(request));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async start(request: SessionRequest): Promise<IutSession> {
+    return startSession(request);
   },
 };
 
