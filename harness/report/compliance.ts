@@ -132,7 +132,7 @@ export function complianceToJson(c: Compliance): string {
 export function complianceHeadline(c: Compliance): string {
   const unknown = c.unknownIds.length === 0 ? '' : `; ${c.unknownIds.length} unknown requirement id${c.unknownIds.length === 1 ? '' : 's'} cited`;
   const sources = c.sources.length === 0 ? 'no requirements cited' : c.sources.join(', ');
-  return `${c.counts.violated} violated, ${c.counts.satisfied} satisfied, ${c.counts.untested} untested of ${c.requirements.length} requirements (${sources})${unknown}`;
+  return `${c.counts.violated} violated, ${c.counts.satisfied} satisfied, ${c.counts.untested} untested of ${c.requirements.length} requirement${c.requirements.length === 1 ? '' : 's'} (${sources})${unknown}`;
 }
 
 /** A probe as `role/group/name (outcome)`. */
