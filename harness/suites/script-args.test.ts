@@ -41,6 +41,12 @@ test('our flags: --impl, --seed, with = or a separate value; --help', (t) => {
   t.is(parseScriptArgs(['--help']).group, undefined);
 });
 
+test('--features lists what a server at -h/-p does', (t) => {
+  t.deepEqual(parseScriptArgs(['g', '--features', 'certificate,psk, echo']).features, ['certificate', 'psk', 'echo']);
+  t.is(parseScriptArgs(['g']).features, undefined);
+  t.is(usage(['g', '--features', 'certificate,telepathy']), '--features: unknown feature telepathy; known: certificate, psk, cookie, alpn, cid, echo, client-sends-data, ems');
+});
+
 test('bad command lines are usage errors with getopt-like words', (t) => {
   t.is(usage(['g', '-q']), 'option -q not recognized');
   t.is(usage(['g', '--verbose']), 'option --verbose not recognized');
@@ -56,7 +62,7 @@ test('bad command lines are usage errors with getopt-like words', (t) => {
 
 test('the usage text names every flag', (t) => {
   const text = scriptUsage('server-cookie');
-  for (const flag of [' -h ', ' -p ', ' -e ', ' -x ', ' -X ', ' -n ', ' --impl ', ' --seed ', ' --help ']) t.true(text.includes(flag), flag);
+  for (const flag of [' -h ', ' -p ', ' -e ', ' -x ', ' -X ', ' -n ', ' --impl ', ' --features ', ' --seed ', ' --help ']) t.true(text.includes(flag), flag);
   t.true(text.startsWith('Usage: dtlsprobe script server-cookie '));
 });
 

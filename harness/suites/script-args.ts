@@ -7,7 +7,17 @@
  * Two departures, both stricter: flags may follow probe names (Python's getopt stops at the first
  * name), and a probe name that is not in the group is an error (tlsfuzzer ignores it silently).
  */
+import type { Feature } from '../iut/types.ts';
 import { Prng } from '../net/prng.ts';
+
+/** Every feature an implementation can declare (checked against the `Feature` type). */
+export const FEATURES = ['certificate', 'psk', 'cookie', 'alpn', 'cid', 'echo', 'client-sends-data', 'ems'] as const satisfies readonly Feature[];
+type MissingFeature = Exclude<Feature, (typeof FEATURES)[number]>;
+const allFeaturesListed: [MissingFeature] extends [never] ? true : MissingFeature = true;
+void allFeaturesListed;
+
+/** What a server at -h/-p is taken to do unless --features says otherwise: tlsfuzzer's sanity expects an answer to its data. */
+export const REMOTE_FEATURES: readonly Feature[] = ['certificate', 'echo'];
 
 /** A bad command line. tlsfuzzer's scripts end with an uncaught exception then, so the exit code is 1. */
 export class ScriptUsageError extends Error {
@@ -33,10 +43,12 @@ export interface ScriptArgs {
   readonly help: boolean;
   readonly impl?: string;
   readonly seed?: number;
+  /** --features: what the server at -h/-p does. */
+  readonly features?: readonly Feature[];
 }
 
 const WITH_VALUE = new Set(['h', 'p', 'e', 'x', 'X', 'n']);
-const LONG_WITH_VALUE = new Set(['impl', 'seed']);
+const LONG_WITH_VALUE = new Set(['impl', 'seed', 'features']);
 
 /** Python's `int(text)` for decimal text: optional sign, digits, single underscores between digits, spaces around. */
 function pythonInt(text: string, flag: string): number {
@@ -50,6 +62,7 @@ export function parseScriptArgs(argv: readonly string[]): ScriptArgs {
   let n: number | undefined;
   let impl: string | undefined;
   let seed: number | undefined;
+  let features: Feature[] | undefined;
   let help = false;
   let lastExpected: string | undefined;
   const exclude: string[] = [];
@@ -89,6 +102,13 @@ export function parseScriptArgs(argv: readonly string[]): ScriptArgs {
         seed = pythonInt(value, '--seed');
         if (seed < 0 || seed > 0xffffffff) throw new ScriptUsageError(`--seed needs an integer from 0 to 4294967295, got ${value}`);
         break;
+      case '--features': {
+        const names = value.split(',').map((f) => f.trim()).filter((f) => f !== '');
+        const bad = names.filter((f) => !(FEATURES as readonly string[]).includes(f));
+        if (bad.length > 0) throw new ScriptUsageError(`--features: unknown feature ${bad.join(', ')}; known: ${FEATURES.join(', ')}`);
+        features = names as Feature[];
+        break;
+      }
     }
   };
 
@@ -131,6 +151,7 @@ export function parseScriptArgs(argv: readonly string[]): ScriptArgs {
     ...(n === undefined ? {} : { n }),
     ...(impl === undefined ? {} : { impl }),
     ...(seed === undefined ? {} : { seed }),
+    ...(features === undefined ? {} : { features }),
     exclude,
     expected,
     names,
@@ -141,7 +162,7 @@ export function parseScriptArgs(argv: readonly string[]): ScriptArgs {
 /** The usage text (our words, tlsfuzzer's layout). */
 export function scriptUsage(group = 'GROUP'): string {
   return [
-    `Usage: dtlsprobe script ${group} [-h hostname] [-p port] [-e probe] [-x probe [-X text]] [-n num] [--impl name] [--seed S] [[probe-name] ...]`,
+    `Usage: dtlsprobe script ${group} [-h hostname] [-p port] [-e probe] [-x probe [-X text]] [-n num] [--impl name] [--features F,G] [--seed S] [[probe-name] ...]`,
     `       node --import=tsx harness/suites/script.ts ${group} [flags] [[probe-name] ...]`,
     ' -h hostname    host of the DTLS server under test, localhost by default',
     ' -p port        its UDP port, 4433 by default',
@@ -155,6 +176,9 @@ export function scriptUsage(group = 'GROUP'): string {
     '                always run',
     ' --impl name    probe a built-in implementation (reference, openssl, gnutls, ...)',
     '                instead of a server at -h/-p; client groups need --impl',
+    ' --features F,G what the server at -h/-p does (default certificate,echo): any of',
+    `                ${FEATURES.join(', ')}`,
+    '                probes needing what it lacks are skipped',
     ' --seed S       the seed for the probes and for -n (random by default; the summary',
     '                shows it)',
     ' --help         this message',

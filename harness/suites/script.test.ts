@@ -77,19 +77,21 @@ test('-e excludes a probe and counts it as SKIP; names run only those', async (t
 
 test('against a remote address where nothing listens: -x makes the failures XFAIL, -X checks the message', async (t) => {
   const port = String(await freeUdpPort());
-  const plain = await run('server-sanity', '-h', '127.0.0.1', '-p', port, '--seed', '4');
+  const [plain, expected, wrongText] = await Promise.all([
+    run('server-sanity', '-h', '127.0.0.1', '-p', port, '--seed', '4'),
+    run('server-sanity', '-h', '127.0.0.1', '-p', port, '--seed', '4', '-x', 'sanity'),
+    run('server-sanity', '-h', '127.0.0.1', '-p', port, '--seed', '4', '-x', 'sanity', '-X', 'no such text in any failure'),
+  ]);
   t.is(plain.code, 1);
   t.is(plain.out[0], 'sanity ...');
   t.is(plain.out[1], 'Error while processing');
   t.true(plain.out.includes('sanity-psk ...'));
   t.deepEqual(summary(plain), [...block({ total: 2, skip: 1, pass: 0, xfail: 0, fail: 2, xpass: 0 }), 'FAILED:', "\t'sanity'", "\t'sanity'"]);
 
-  const expected = await run('server-sanity', '-h', '127.0.0.1', '-p', port, '--seed', '4', '-x', 'sanity');
   t.is(expected.code, 0, expected.out.join('\n'));
   t.deepEqual(summary(expected), block({ total: 2, skip: 1, pass: 0, xfail: 2, fail: 0, xpass: 0 }));
   t.true(expected.out.includes('OK-expected failure'));
 
-  const wrongText = await run('server-sanity', '-h', '127.0.0.1', '-p', port, '--seed', '4', '-x', 'sanity', '-X', 'no such text in any failure');
   t.is(wrongText.code, 1);
   t.true(wrongText.out.includes('Expected error message: no such text in any failure'));
   t.deepEqual(summary(wrongText), [...block({ total: 2, skip: 1, pass: 0, xfail: 0, fail: 2, xpass: 0 }), 'FAILED:', "\t'sanity'", "\t'sanity'"]);
@@ -111,6 +113,7 @@ test('bad command lines: usage on stderr and exit 1, as tlsfuzzer', async (t) =>
     ['no-such-group'],
     [],
     ['server-sanity', '--impl', 'reference', '-p', '4433'],
+    ['server-sanity', '--impl', 'reference', '--features', 'psk'],
     ['client-sanity', '-h', 'localhost'],
     ['server-sanity', '--impl', 'no-such-implementation'],
   ]) {

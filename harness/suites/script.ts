@@ -22,6 +22,7 @@ import { ALL_PROBES, probeGroups } from './index.ts';
 import {
   EXIT_USAGE,
   parseScriptArgs,
+  REMOTE_FEATURES,
   resolveGroup,
   type ScriptArgs,
   type ScriptIo,
@@ -66,6 +67,7 @@ function usageFailure(io: ScriptIo, message: string, group?: string): ScriptOutc
 function implementationFor(args: ScriptArgs, role: Probe['role'], group: string): Implementation {
   if (args.impl !== undefined) {
     if (args.host !== undefined || args.port !== undefined) throw new ScriptUsageError('--impl and -h/-p both name the implementation under test; give one');
+    if (args.features !== undefined) throw new ScriptUsageError('--features describes a server at -h/-p; a built-in implementation (--impl) knows its own');
     try {
       return implementationByName(args.impl);
     } catch (e) {
@@ -75,7 +77,7 @@ function implementationFor(args: ScriptArgs, role: Probe['role'], group: string)
   if (role === 'client') {
     throw new ScriptUsageError(`group ${group} probes clients; -h/-p reach a server someone else started, so name a client with --impl (e.g. --impl reference)`);
   }
-  return remote(args.host ?? DEFAULT_HOST, args.port ?? DEFAULT_PORT);
+  return remote(args.host ?? DEFAULT_HOST, args.port ?? DEFAULT_PORT, { features: args.features ?? REMOTE_FEATURES });
 }
 
 /** Runs one script; the exit code, whether the command line was at fault, and the counts. */

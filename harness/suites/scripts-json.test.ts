@@ -2,6 +2,8 @@ import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoRootPath } from '../locations.ts';
+import { generateCredentials } from '../pki.ts';
 import { freeUdpPort } from '../ports.ts';
 import type { ScriptIo, ScriptOutcome } from './script-args.ts';
 import { parseScriptsJson, runScriptsJson, scriptArgv, ScriptsJsonError, type ScriptsJsonServer, udpPortBound } from './scripts-json.ts';
@@ -109,7 +111,7 @@ test('runs: the server is started and stopped, exp_pass is checked, the summary 
     },
   ];
   const io = capture();
-  const code = await withFile(config, (path) => runScriptsJson(path, io, { runScript }));
+  const code = await withFile(config, (path) => runScriptsJson(path, io, { runScript, groups: Object.keys(outcomes) }));
   t.is(code, 1);
   t.true(boundDuringRun);
   t.false(await udpPortBound(port), 'the server was stopped');
@@ -140,7 +142,7 @@ test('a server that never listens fails its scripts, with its output', async (t)
   const port = await freeUdpPort();
   const io = capture();
   const config = [{ server_command: [process.execPath, '-e', 'console.log("starting"); setTimeout(() => {}, 30000)'], server_port: port, tests: [{ name: 'server-a' }] }];
-  const code = await withFile(config, (path) => runScriptsJson(path, io, { runScript: () => Promise.reject(new Error('must not run')), listenMs: 2000 }));
+  const code = await withFile(config, (path) => runScriptsJson(path, io, { runScript: () => Promise.reject(new Error('must not run')), listenMs: 2000, groups: ['server-a'] }));
   t.is(code, 1);
   t.true(io.errs.some((l) => l.includes(`did not listen on UDP port ${port} within 2 s; its output:\nstarting`)), io.errs.join('\n'));
   t.true(io.outs.includes('FAIL: 1'));
@@ -150,7 +152,7 @@ test('a server that exits at once is reported with how it ended', async (t) => {
   const port = await freeUdpPort();
   const io = capture();
   const config = [{ server_command: [process.execPath, '-e', 'console.error("no certificate"); process.exit(3)'], server_port: port, tests: [{ name: 'server-a' }] }];
-  const code = await withFile(config, (path) => runScriptsJson(path, io, { runScript: () => Promise.reject(new Error('must not run')) }));
+  const code = await withFile(config, (path) => runScriptsJson(path, io, { runScript: () => Promise.reject(new Error('must not run')), groups: ['server-a'] }));
   t.is(code, 1);
   t.true(io.errs.some((l) => l.includes('the server exited with code 3 before it listened') && l.includes('no certificate')), io.errs.join('\n'));
 });
@@ -162,4 +164,34 @@ test('an unreadable or malformed file is exit code 2 with the reason', async (t)
   const io2 = capture();
   t.is(await withFile('[{"server_command": 1, "tests": []}]', (path) => runScriptsJson(path, io2)), 2);
   t.regex(io2.errs[0], /\[0\]\.server_command: must be an array of strings, found a number$/);
+  const io3 = capture();
+  t.is(await withFile([{ server_command: ['true'], tests: [{ name: 'server-sanity' }, { name: 'test-conversation.py' }] }], (path) => runScriptsJson(path, io3)), 2);
+  t.regex(io3.errs[0], /\[0\]\.tests\[1\]\.name: no probe group "test-conversation\.py" \(nor "dtlsprobe-<group>"\); the groups: server-sanity, /);
+});
+
+test('end to end: `dtlsprobe serve` as the server, the real scripts against it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dtlsprobe-scripts-json-e2e-'));
+  try {
+    const files = await generateCredentials(dir);
+    const port = await freeUdpPort();
+    const config = [
+      {
+        server_command: [process.execPath, repoRootPath('bin', 'dtlsprobe.js'), 'serve', '--port', String(port), '--cert', files.leaf.p256.cert, '--key', files.leaf.p256.key],
+        server_hostname: '127.0.0.1',
+        server_port: port,
+        common_arguments: ['--seed', '9'],
+        tests: [
+          { name: 'dtlsprobe-server-sanity', arguments: ['sanity'] },
+          { name: 'server-sanity', arguments: ['-x', 'sanity'], exp_pass: false, comment: 'sanity passes, so -x makes it XPASS and the script exit 1' },
+        ],
+      },
+    ];
+    const io = capture();
+    const code = await withFile(config, (path) => runScriptsJson(path, io));
+    t.is(code, 0, [...io.errs, ...io.outs].join('\n'));
+    t.deepEqual(io.outs, ['====================', 'Ran 5 test cases', 'skip 1', 'pass: 4', 'xfail: 0', 'fail: 0', 'xpass: 0', '====================', 'Ran 2 scripts', 'PASS: 2', 'FAIL: 0', '====================']);
+    t.false(await udpPortBound(port), 'the server was stopped');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

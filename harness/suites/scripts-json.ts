@@ -12,7 +12,8 @@
  * ```
  *
  * Departures from scripts_retention.py, all stricter: unknown keys are errors (a misspelt
- * `arguments` would otherwise run the script without them); a script whose command line is wrong
+ * `arguments` would otherwise run the script without them), and so are test names that are no
+ * probe group (checked before any server starts); a script whose command line is wrong
  * fails even under `"exp_pass": false`; `-h`/`-p` default to the entry's `server_hostname` and
  * `server_port` when the arguments do not give them (tlsfuzzer's scripts default to
  * localhost:4433 whatever the entry says); the server must leave the port free before it starts.
@@ -23,7 +24,9 @@ import { performance } from 'node:perf_hooks';
 import { describeExit, IutProcess } from '../iut/process.ts';
 import { isJsonObject, jsonType, type JsonValue, JsonTextError, parseJsonText } from '../expectations/json-text.ts';
 import { pythonRepr, RULE } from '../report/tlsfuzzer.ts';
-import { parseScriptArgs, type ScriptIo, type ScriptOutcome } from './script-args.ts';
+import { probeGroups } from './index.ts';
+import { runScript as runScriptDefault } from './script.ts';
+import { parseScriptArgs, resolveGroup, type ScriptIo, type ScriptOutcome } from './script-args.ts';
 
 export interface ScriptsJsonTest {
   readonly name: string;
@@ -157,6 +160,8 @@ export interface ScriptsJsonOptions {
   readonly listenMs?: number;
   /** The value of a `{command}` in server_command, as scripts_retention.py's second argument. */
   readonly command?: string;
+  /** The probe groups test names must name (default: every group); checked before any server starts. */
+  readonly groups?: Iterable<string>;
 }
 
 /** The script's argv: the group, `-h`/`-p` from the entry unless given, common_arguments, arguments. */
@@ -186,7 +191,16 @@ export async function runScriptsJson(path: string, io: ScriptIo, opts: ScriptsJs
     io.err(e instanceof ScriptsJsonError ? e.message : `${path}: cannot read the scripts JSON file${code === 'ENOENT' ? ': no such file' : `: ${(e as Error).message}`}`);
     return 2;
   }
-  const runScript = opts.runScript ?? (await import('./script.ts')).runScript;
+  const runScript = opts.runScript ?? runScriptDefault;
+  const groups = [...(opts.groups ?? probeGroups().keys())];
+  for (const [i, server] of servers.entries()) {
+    for (const [j, t] of server.tests.entries()) {
+      if (resolveGroup(t.name, groups) === undefined) {
+        io.err(`${path}: [${i}].tests[${j}].name: no probe group "${t.name}" (nor "dtlsprobe-<group>"); the groups: ${groups.join(', ')}`);
+        return 2;
+      }
+    }
+  }
   const cases = { skip: 0, pass: 0, xfail: 0, fail: 0, xpass: 0 };
   let good = 0;
   let bad = 0;
