@@ -1,6 +1,6 @@
 /**
  * A user's implementation file: JSON in the shape of `ExternalSpec` (templates.ts), for
- * `dtlsprobe run --iut-config FILE`. Suites may be written as hex ("c02b", "0xc02b"), numbers, or
+ * `dtlsprobe run --config FILE`. Suites may be written as hex ("c02b", "0xc02b"), numbers, or
  * IANA names; features are checked against the Feature list; templates and regexes are checked
  * before anything runs. Every error names the file and the field.
  *
