@@ -21,7 +21,7 @@ import { NewestRecord } from './handshake/dtls12/connection-id.ts';
 import { type SrtpKeyingMaterial, srtpKeyingMaterial } from './handshake/dtls12/srtp.ts';
 import type { HandshakeState } from './handshake/dtls12/state.ts';
 import { FlightTimer } from './handshake/flight-timer.ts';
-import { Reassembler } from './handshake/reassembly.ts';
+import { Reassembler, type WholeHandshakeMessage } from './handshake/reassembly.ts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './wire/enums.ts';
 import { readAlert } from './wire/alert.ts';
 import { DecodeError } from './wire/errors.ts';
@@ -254,16 +254,17 @@ export class Endpoint {
     let previousFlight = false;
     for (const f of fragments) {
       if (this.statelessHello(f)) {
-        if (!isWholeMessage(f)) continue;
+        const hello = isWholeMessage(f) ? f : this.reassembleHello(f);
+        if (hello === undefined) continue;
         // Our answer takes this record's number (RFC 6347 §4.2.1), and the handshake needs more
         // after it: a ClientHello too close to the end of the 48-bit space cannot be answered.
         // Likewise its message_seq: the client's next message takes the one after it (§4.2.2).
-        if (seq > LAST_ANSWERABLE_HELLO_SEQ || f.messageSeq >= MAX_MESSAGE_SEQ) {
+        if (seq > LAST_ANSWERABLE_HELLO_SEQ || hello.messageSeq >= MAX_MESSAGE_SEQ) {
           this.unanswerableHellos++;
           continue;
         }
         this.progressSeq = Math.max(this.progressSeq, seq);
-        this.step({ msgType: f.msgType, messageSeq: f.messageSeq, body: f.body }, now);
+        this.step({ msgType: hello.msgType, messageSeq: hello.messageSeq, body: hello.body }, now);
         continue;
       }
       if (this.state.established && f.msgType === this.state.expects[0] && isWholeMessage(f)) {
@@ -322,9 +323,28 @@ export class Endpoint {
     this.earlyData.push(payload);
   }
 
-  /** A server before the cookie checks out keeps no state: each whole ClientHello is answered afresh. */
+  /**
+   * A server before the cookie checks out keeps no handshake state: each ClientHello is answered
+   * afresh. One that comes in fragments is reassembled first (RFC 6347 §4.2.3 leaves no exception
+   * for it): one message at a time, bounded like any other; a fragment of another message_seq
+   * starts over.
+   */
   private statelessHello(f: HandshakeFragment): boolean {
     return this.config.role === 'server' && this.state.name === 'ExpectClientHello' && f.msgType === HandshakeType.client_hello;
+  }
+
+  /** The ClientHello being reassembled before the cookie checks out. */
+  private helloFragments: Reassembler | undefined;
+
+  private reassembleHello(f: HandshakeFragment): WholeHandshakeMessage | undefined {
+    if (this.helloFragments?.nextSeq !== f.messageSeq) {
+      const max = this.config.maxHandshakeMessageLength;
+      this.helloFragments = new Reassembler({ nextSeq: f.messageSeq, maxMessageLength: max, maxBufferedBytes: max, maxBufferedMessages: 1 });
+    }
+    this.helloFragments.add(f);
+    const hello = this.helloFragments.poll();
+    if (hello !== undefined) this.helloFragments = undefined;
+    return hello;
   }
 
   /** One whole handshake message through the current state. */
@@ -335,6 +355,7 @@ export class Endpoint {
     // tls12_cid records (a datagram may carry the peer's first one right after its key exchange).
     if (this.ctx.connectionIds !== undefined) this.records.setConnectionIds(this.ctx.connectionIds);
     if (before.name === 'ExpectClientHello' && this.state.name !== 'ExpectClientHello') {
+      this.helloFragments = undefined;
       this.reassembler = this.newReassembler(message.messageSeq + 1);
     }
     this.runActions(now);
