@@ -32,6 +32,31 @@ export const EXTENSION_REQUIREMENTS: readonly Requirement[] = [
   { id: 'RFC6066-3-resumption', source: 'RFC6066', section: '3', level: 'MUST NOT',
     summary: 'A session is resumed only for the name it was made for, and the ServerHello of a resumption carries no server_name.' },
 
+  // RFC 5746 §3.6 Server Behavior: Initial Handshake
+  // "If the secure_renegotiation flag is set to TRUE, the server MUST include an empty
+  // "renegotiation_info" extension in the ServerHello message."
+  { id: 'RFC5746-3.6-empty-answer', source: 'RFC5746', section: '3.6', level: 'MUST',
+    summary: 'On a first handshake whose ClientHello signalled secure renegotiation, the ServerHello carries renegotiation_info with a zero-length renegotiated_connection.',
+    tests: ['harness/suites/reference.test.ts'] },
+  // "The server MUST then verify that the length of the "renegotiated_connection" field is zero,
+  // and if it is not, MUST abort the handshake." (§3.4: "abort the handshake" is shorthand for
+  // sending a fatal handshake_failure alert and terminating the connection.)
+  { id: 'RFC5746-3.6-initial-nonempty', source: 'RFC5746', section: '3.6', level: 'MUST',
+    summary: 'A first ClientHello whose renegotiation_info is not empty claims a connection that does not exist, and the server ends the handshake with a fatal handshake_failure.',
+    tests: ['harness/suites/reference.test.ts'] },
+  // "TLS servers implementing this specification MUST ignore any unknown extensions offered by the
+  // client and they MUST accept version numbers higher than their highest version number and
+  // negotiate the highest common version."
+  { id: 'RFC5746-3.6-forward-compatible', source: 'RFC5746', section: '3.6', level: 'MUST',
+    summary: 'A server skips extensions it does not know and answers a client_version above its own with the best version it has, instead of failing either way.',
+    tests: ['harness/suites/reference.test.ts'] },
+  // RFC 5746 §3.7 Server Behavior: Secure Renegotiation
+  // "The server MUST include a "renegotiation_info" extension containing the saved
+  // client_verify_data and server_verify_data in the ServerHello."
+  { id: 'RFC5746-3.7-server-binding', source: 'RFC5746', section: '3.7', level: 'MUST',
+    summary: 'A server that does renegotiate binds the new handshake to the old one: its ServerHello renegotiation_info holds both verify_data values of the previous Finished messages.',
+    tests: ['harness/suites/reference.test.ts'] },
+
   // RFC 6655 §3 RSA-Based AES-CCM Cipher Suites
   { id: 'RFC6655-3-ccm-nonce', source: 'RFC6655', section: '3', level: 'MUST',
     summary: 'The AES-CCM nonce is built like the GCM one: 12 bytes, the 4-byte salt then the 8-byte explicit part.' },
@@ -49,6 +74,11 @@ export const EXTENSION_REQUIREMENTS: readonly Requirement[] = [
     summary: 'The extended master secret is 48 bytes of PRF output from the premaster secret, the label "extended master secret" and the session hash.' },
   { id: 'RFC7627-5.2-ems-required', source: 'RFC7627', section: '5.2', level: 'SHOULD',
     summary: 'A server unwilling to serve legacy clients aborts with handshake_failure when the ClientHello lacks extended_master_secret.' },
+  // RFC 7627 §5.2: "If a client receives a ServerHello without the extension, it SHOULD abort the
+  // handshake if it does not wish to interoperate with legacy servers."
+  { id: 'RFC7627-5.2-client-abort', source: 'RFC7627', section: '5.2', level: 'SHOULD',
+    summary: 'A client unwilling to talk to legacy servers ends the handshake (handshake_failure) when the ServerHello leaves extended_master_secret out; one that goes on uses the old derivation.',
+    tests: ['harness/suites/reference.test.ts'] },
   // RFC 7627 §5.3: "The client SHOULD NOT offer an abbreviated handshake to resume a session that
   // does not use an extended master secret. Instead, it SHOULD offer a full handshake."
   { id: 'RFC7627-5.3-client-no-offer', source: 'RFC7627', section: '5.3', level: 'SHOULD NOT',
@@ -79,6 +109,13 @@ export const EXTENSION_REQUIREMENTS: readonly Requirement[] = [
     summary: 'The ChaCha20-Poly1305 nonce is the 12-byte IV XORed with the 64-bit epoch-and-sequence number padded on the left with zeros.' },
 
   // RFC 8422 ECC for TLS 1.2
+  // RFC 8422 §5.1.2: "If the client sends the extension and the extension does not contain the
+  // uncompressed point format, and the client has used the Supported Groups extension to indicate
+  // support for any of the curves defined in this specification, then the server MUST abort the
+  // handshake and return an illegal_parameter alert."
+  { id: 'RFC8422-5.1.2-uncompressed', source: 'RFC8422', section: '5.1.2', level: 'MUST',
+    summary: 'An ec_point_formats list without the uncompressed format, from a client naming NIST curves, makes the server fail the handshake with illegal_parameter.',
+    tests: ['harness/suites/reference.test.ts'] },
   { id: 'RFC8422-5.3', source: 'RFC8422', section: '5.3', level: 'MUST',
     summary: 'The server certificate\'s ECC key must be on a curve the client listed in supported_groups, and a server that has no such certificate does not choose an ECC suite.' },
   { id: 'RFC8422-5.4', source: 'RFC8422', section: '5.4', level: 'documented',

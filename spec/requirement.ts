@@ -13,6 +13,8 @@ import { RFC5764_REQUIREMENTS } from './rfc5764.ts';
 import { RFC9146_NEGOTIATION_REQUIREMENTS } from './rfc9146.ts';
 import { RFC8446_REQUIREMENTS } from './rfc8446.ts';
 import { EXTENSION_REQUIREMENTS } from './extensions.ts';
+import { RFC7627_REQUIREMENTS } from './rfc7627.ts';
+import { RFC7301_REQUIREMENTS } from './rfc7301.ts';
 import { CRYPTO_REQUIREMENTS } from './crypto.ts';
 
 /** Where a requirement comes from: the seed API document or an RFC, spelt as in ids. */
@@ -83,6 +85,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   ...RFC5077_REQUIREMENTS,
   ...RFC5764_REQUIREMENTS,
   ...EXTENSION_REQUIREMENTS,
+  ...RFC7627_REQUIREMENTS,
+  ...RFC7301_REQUIREMENTS,
   ...CRYPTO_REQUIREMENTS,
 ];
 

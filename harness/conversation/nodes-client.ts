@@ -6,7 +6,9 @@
 import { computeSharedSecret, generateKeyShare, isEcdheGroup } from '../../reference/crypto/ecdh.ts';
 import { extendedMasterSecret, masterSecret } from '../../reference/crypto/prf.ts';
 import { plainPskPremasterSecret, pskPremasterSecret } from '../../reference/handshake/dtls12/psk.ts';
-import { HandshakeType, NamedGroup, SignatureScheme } from '../../reference/wire/enums.ts';
+import { ContentType, HandshakeType, NamedGroup, SignatureScheme } from '../../reference/wire/enums.ts';
+import { readHandshakeFragments } from '../../reference/wire/handshake-header.ts';
+import { readDatagram } from '../../reference/wire/records.ts';
 import { type Extension, extensionTypeOf } from '../../reference/wire/extensions.ts';
 import { type ClientHello, readServerHello, writeClientHello } from '../../reference/wire/hello.ts';
 import { readClientKeyExchange, readServerKeyExchange, writeClientKeyExchange } from '../../reference/wire/key-exchange.ts';
@@ -17,7 +19,7 @@ import { encode } from '../../reference/wire/writer.ts';
 import type { Incoming } from './incoming.ts';
 import { ExpectHandshake } from './nodes-common.ts';
 import { DTLS12, type Peer } from './peer.ts';
-import { Generator, ProbeFailure } from './tree.ts';
+import { Command, Expect, Generator, ProbeFailure } from './tree.ts';
 
 const utf8 = new TextEncoder();
 const hexOf = (n: number): string => n.toString(16).padStart(4, '0');
@@ -270,4 +272,144 @@ export function readClientKeyExchangeOf(peer: Peer, body: Uint8Array): ReturnTyp
   const kx = keyExchangeOf(peer.cipherSuite ?? 0);
   if (kx === undefined) throw new ProbeFailure(`unknown key exchange for suite ${hexOf(peer.cipherSuite ?? 0)}`);
   return decode(body, 'ClientKeyExchange', (r) => readClientKeyExchange(r, kx));
+}
+
+/** The body of a whole HelloVerifyRequest in an epoch-0 record of the datagram, read as it came. */
+function helloVerifyRequestIn(datagram: Uint8Array): Uint8Array | undefined {
+  try {
+    for (const r of readDatagram(datagram)) {
+      if (r.format !== 'plaintext' || r.epoch !== 0 || r.type !== ContentType.handshake) continue;
+      for (const f of decode(r.fragment, 'handshake fragments', readHandshakeFragments)) {
+        if (f.msgType === HandshakeType.hello_verify_request && f.fragmentOffset === 0 && f.body.length === f.length) return f.body;
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * RFC 6347 §3.2.1, §4.2.1: a further HelloVerifyRequest, for a ClientHello the server answers
+ * afresh (a retransmitted one, or one whose cookie does not verify). A stateless server may reuse
+ * the message_seq, and even the record number, of its first one, so each datagram is also read as
+ * it came: a HelloVerifyRequest in it counts whether or not the harness's reassembly takes it for a
+ * new message. Any other new message fails, and so does silence. Takes the new cookie.
+ */
+export class ExpectHelloVerifyRequestAgain extends Command {
+  readonly name = 'ExpectHelloVerifyRequestAgain';
+  constructor(private readonly o: { timeoutMs?: number } = {}) {
+    super();
+  }
+  async run(peer: Peer): Promise<void> {
+    peer.flush();
+    const timeout = this.o.timeoutMs ?? peer.defaultTimeoutMs;
+    const deadline = peer.wire.now() + timeout;
+    for (;;) {
+      if (peer.inbound.pending) {
+        const m = peer.inbound.next();
+        if (m?.kind === 'handshake' && m.msgType === HandshakeType.hello_verify_request) return this.take(m.body, peer);
+        throw new ProbeFailure(`expected another HelloVerifyRequest, got ${peer.describe(m)}`);
+      }
+      const left = deadline - peer.wire.now();
+      const d = left > 0 ? await peer.wire.receive(left) : undefined;
+      if (d === undefined) throw new ProbeFailure(`no HelloVerifyRequest within ${timeout} ms`);
+      peer.wire.annotate(peer.inbound.take(d, peer.wire.now()));
+      const body = helloVerifyRequestIn(d);
+      if (body === undefined) continue;
+      if (peer.inbound.pending) {
+        // the same HelloVerifyRequest, taken as a new message: consume it here
+        const m = peer.inbound.next();
+        if (!(m?.kind === 'handshake' && m.msgType === HandshakeType.hello_verify_request)) {
+          throw new ProbeFailure(`expected another HelloVerifyRequest, got ${peer.describe(m)}`);
+        }
+      }
+      return this.take(body, peer);
+    }
+  }
+  private take(body: Uint8Array, peer: Peer): void {
+    const hvr = decode(body, 'HelloVerifyRequest', readHelloVerifyRequest);
+    if (hvr.cookie.length === 0) throw new ProbeFailure('HelloVerifyRequest carries an empty cookie');
+    peer.log(`  HelloVerifyRequest (cookie ${Buffer.from(hvr.cookie).toString('hex')})`);
+    peer.cookie = hvr.cookie;
+    peer.transcript.restart();
+  }
+}
+
+/**
+ * Checks the ServerHello the harness took (flows.ts builds the ExpectServerHello of a handshake, so
+ * a probe checks what it carried afterwards): `check` returns why it is wrong, or undefined.
+ */
+export class CheckServerHello extends Command {
+  readonly name = 'CheckServerHello';
+  constructor(
+    private readonly what: string,
+    private readonly check: (sh: NonNullable<Peer['serverHello']>, peer: Peer) => string | undefined,
+  ) {
+    super();
+  }
+  override describe(): string {
+    return `CheckServerHello(${this.what})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    const sh = peer.serverHello;
+    if (sh === undefined) throw new Error('CheckServerHello: no ServerHello yet');
+    const wrong = this.check(sh, peer);
+    if (wrong !== undefined) throw new ProbeFailure(`ServerHello: ${wrong}`);
+  }
+}
+
+/**
+ * A server under test takes up a new handshake on the established connection: a ServerHello (or a
+ * HelloVerifyRequest) protected under the current epoch. Its message_seq starts again at 0 (RFC 6347
+ * §4.2.2), so the harness's reassembler may record it as a repeat; it matches that record too, when
+ * nothing else came. `check` sees the body of a ServerHello that came as a new message.
+ */
+export class ExpectRehandshakeServerHello extends Expect {
+  readonly name = 'ExpectRehandshakeServerHello';
+  constructor(private readonly o: { check?: (body: Uint8Array, peer: Peer) => string | undefined } = {}) {
+    super();
+  }
+  matches(m: Incoming | undefined, peer: Peer): boolean {
+    const starts = (t: number): boolean => t === HandshakeType.server_hello || t === HandshakeType.hello_verify_request;
+    if (m !== undefined) return m.kind === 'handshake' && starts(m.msgType) && m.epoch > 0;
+    return peer.inbound.retransmissions.some((r) => typeof r.msgType === 'number' && starts(r.msgType) && r.epoch > 0);
+  }
+  process(m: Incoming | undefined, peer: Peer): void {
+    let body: Uint8Array | undefined;
+    if (m?.kind === 'handshake') body = m.msgType === HandshakeType.server_hello ? m.body : undefined;
+    else body = protectedServerHello(peer);
+    if (body === undefined) {
+      peer.log('  (no whole ServerHello of the new handshake to check)');
+      return;
+    }
+    const wrong = this.o.check?.(body, peer);
+    if (wrong !== undefined) throw new ProbeFailure(`the renegotiating ServerHello: ${wrong}`);
+  }
+}
+
+/**
+ * The body of the last whole ServerHello the implementation sent under the epoch the harness reads
+ * now, read again from the datagrams received (the reassembler took it for a repeat).
+ */
+function protectedServerHello(peer: Peer): Uint8Array | undefined {
+  const keys = peer.inbound.readKeys;
+  if (keys === undefined) return undefined;
+  let found: Uint8Array | undefined;
+  for (const e of peer.wire.transcript) {
+    if (e.dir !== 'received') continue;
+    try {
+      for (const r of readDatagram(Buffer.from(e.hex, 'hex'))) {
+        if (r.format !== 'plaintext' || r.type !== ContentType.handshake || r.epoch === 0 || r.epoch !== peer.inbound.readEpoch) continue;
+        const opened = keys.open(r, r.fragment);
+        if (!opened.ok) continue;
+        for (const f of decode(opened.content, 'handshake fragments', readHandshakeFragments)) {
+          if (f.msgType === HandshakeType.server_hello && f.fragmentOffset === 0 && f.body.length === f.length) found = f.body;
+        }
+      }
+    } catch {
+      continue;
+    }
+  }
+  return found;
 }

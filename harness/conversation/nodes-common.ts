@@ -9,10 +9,11 @@ import { writeAlert } from '../../reference/wire/alert.ts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from '../../reference/wire/enums.ts';
 import { readFinished, writeFinished } from '../../reference/wire/messages12.ts';
 import { decode } from '../../reference/wire/reader.ts';
-import { writeDatagram } from '../../reference/wire/records.ts';
+import { type DtlsPlaintext, writeDatagram } from '../../reference/wire/records.ts';
+import { type HandshakeFragment, readHandshakeFragments, writeHandshakeFragment } from '../../reference/wire/handshake-header.ts';
 import { encode } from '../../reference/wire/writer.ts';
-import type { Incoming } from './incoming.ts';
-import type { Peer } from './peer.ts';
+import type { Incoming, Retransmission } from './incoming.ts';
+import type { Outgoing, Peer } from './peer.ts';
 import { Command, Expect, Generator, ProbeFailure } from './tree.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -382,13 +383,20 @@ export class ExpectRetransmission extends Command {
   }
 }
 
-/** Sends the last flight again, with new record sequence numbers (our own retransmission). */
+/**
+ * Sends the last flight again, with new record sequence numbers (our own retransmission). Protected
+ * records are sealed anew: the sequence number is part of the nonce and the additional data.
+ */
 export class RetransmitFlight extends Generator {
   readonly name = 'RetransmitFlight';
   generate(peer: Peer): void {
     for (const o of peer.lastFlight) {
       const r = o.record;
-      peer.outbox.push({ ...o, record: { ...r, sequenceNumber: peer.nextRecordSeq(r.epoch) }, note: `${o.note} (retransmitted)` });
+      let record = { ...r, sequenceNumber: peer.nextRecordSeq(r.epoch) };
+      const opened = r.epoch > 0 && peer.writeKeys !== undefined ? peer.writeKeys.open(r, r.fragment) : undefined;
+      // a record that does not open (a forged tag) goes again as it was, under its new number
+      if (opened?.ok === true) record = { ...record, fragment: peer.writeKeys!.seal(record, opened.content) };
+      peer.outbox.push({ ...o, record, note: `${o.note} (retransmitted)` });
     }
   }
 }
@@ -443,5 +451,461 @@ export class Impair extends Command {
   async run(peer: Peer): Promise<void> {
     if (this.o.drop !== undefined) peer.dropIndices = new Set(this.o.drop);
     if (this.o.pack !== undefined) peer.packFlight = this.o.pack;
+  }
+}
+
+/**
+ * Silence for `ms`: no new message, no retransmission of an earlier one, and no datagram repeated
+ * byte for byte (a HelloVerifyRequest is never resent on a timer, RFC 6347 §3.2.1; a final flight
+ * is resent only when the peer's last flight comes again, §4.2.4).
+ */
+export class ExpectNoRetransmission extends Command {
+  readonly name = 'ExpectNoRetransmission';
+  constructor(readonly ms: number) {
+    super();
+  }
+  override describe(): string {
+    return `ExpectNoRetransmission(${this.ms} ms)`;
+  }
+  async run(peer: Peer): Promise<void> {
+    const retransmitted = peer.inbound.retransmissions.length;
+    const duplicates = peer.inbound.duplicates;
+    const started = peer.wire.now();
+    await peer.idle(this.ms);
+    const again = peer.inbound.retransmissions[retransmitted];
+    if (again !== undefined) {
+      throw new ProbeFailure(`${kindName(again.msgType)} (message_seq ${again.messageSeq}) was sent again ${(again.at - started).toFixed(0)} ms into a ${this.ms} ms wait`);
+    }
+    if (peer.inbound.duplicates > duplicates) throw new ProbeFailure(`a record was sent again, byte for byte, within ${this.ms} ms`);
+    if (peer.inbound.pending) throw new ProbeFailure(`expected silence for ${this.ms} ms, got ${peer.describe(peer.inbound.next())}`);
+  }
+}
+
+const kindName = (t: number | 'change_cipher_spec'): string => (t === 'change_cipher_spec' ? 'ChangeCipherSpec' : HandshakeType.nameOf(t));
+
+/** Waits until the `n`th retransmission of `msgType` (any, when undefined) is recorded; undefined on timeout. */
+async function awaitRetransmission(peer: Peer, msgType: number | 'change_cipher_spec' | undefined, n: number, timeoutMs: number): Promise<Retransmission | undefined> {
+  const want = (r: Retransmission): boolean => msgType === undefined || r.msgType === msgType;
+  const deadline = peer.wire.now() + timeoutMs;
+  for (;;) {
+    const r = peer.inbound.retransmissions.filter(want)[n];
+    if (r !== undefined) return r;
+    const left = deadline - peer.wire.now();
+    if (left <= 0) return undefined;
+    const d = await peer.wire.receive(left);
+    if (d === undefined) return undefined;
+    peer.wire.annotate(peer.inbound.take(d, peer.wire.now()));
+  }
+}
+
+/**
+ * RFC 6347 §4.2.4.1: the implementation, left without an answer, retransmits its flight `count`
+ * times on its own timer; the first gap (from the previous transmission of `msgType`) lies within
+ * `firstMs`, and each later gap is `factor` times the one before (doubling: about 2). Each wait
+ * lasts the longest allowed gap (4 times the previous one without a factor) plus a second.
+ */
+export class ExpectRetransmissionBackoff extends Command {
+  readonly name = 'ExpectRetransmissionBackoff';
+  constructor(
+    private readonly o: {
+      msgType?: number | 'change_cipher_spec';
+      count: number;
+      firstMs: { min: number; max: number };
+      /** Unchecked when undefined (a single retransmission has no factor). */
+      factor?: { min: number; max: number };
+    },
+  ) {
+    super();
+  }
+  override describe(): string {
+    const t = this.o.msgType === undefined ? 'any' : kindName(this.o.msgType);
+    const f = this.o.factor === undefined ? '' : `, x${this.o.factor.min}..${this.o.factor.max}`;
+    return `ExpectRetransmissionBackoff(${t}, ${this.o.count} times, first after ${this.o.firstMs.min}..${this.o.firstMs.max} ms${f})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    peer.flush();
+    const want = (r: Retransmission): boolean => this.o.msgType === undefined || r.msgType === this.o.msgType;
+    const seenBefore = peer.inbound.retransmissions.filter(want).length;
+    let previous = peer.lastTransmissionOf(this.o.msgType);
+    if (previous === undefined) throw new ProbeFailure('nothing was sent that could be retransmitted');
+    const gaps: number[] = [];
+    for (let i = 0; i < this.o.count; i++) {
+      const longest = i === 0 ? this.o.firstMs.max : gaps[i - 1]! * (this.o.factor?.max ?? 4);
+      const waitFrom = peer.wire.now();
+      const r = await awaitRetransmission(peer, this.o.msgType, seenBefore + i, Math.max(0, previous + longest - waitFrom) + 1000);
+      if (r === undefined) {
+        throw new ProbeFailure(`retransmission ${i + 1} of ${this.o.count} did not come (gaps so far: ${gaps.map((g) => g.toFixed(0)).join(', ') || 'none'} ms)`);
+      }
+      const gap = r.at - previous;
+      gaps.push(gap);
+      previous = r.at;
+      peer.noteTransmission(r.msgType, r.at);
+      peer.log(`  retransmission ${i + 1} after ${gap.toFixed(0)} ms`);
+      if (i === 0 && (gap < this.o.firstMs.min || gap > this.o.firstMs.max)) {
+        throw new ProbeFailure(`the first retransmission came ${gap.toFixed(0)} ms after the flight, outside ${this.o.firstMs.min}..${this.o.firstMs.max} ms`);
+      }
+      const factor = this.o.factor;
+      if (i > 0 && factor !== undefined) {
+        const ratio = gap / gaps[i - 1]!;
+        if (ratio < factor.min || ratio > factor.max) {
+          throw new ProbeFailure(`retransmission gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms: the last grew by x${ratio.toFixed(2)}, outside x${factor.min}..x${factor.max}`);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Anti-amplification (RFC 6347 §4.2.1): after `settleMs` more of listening, the bytes the
+ * implementation has sent so far (UDP payloads) are at most `factor` times the bytes it was sent.
+ */
+export class ExpectAmplificationLimit extends Command {
+  readonly name = 'ExpectAmplificationLimit';
+  constructor(private readonly o: { factor: number; settleMs?: number }) {
+    super();
+  }
+  override describe(): string {
+    return `ExpectAmplificationLimit(x${this.o.factor})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    await peer.idle(this.o.settleMs ?? 0);
+    let sent = 0;
+    let received = 0;
+    for (const e of peer.wire.transcript) {
+      if (e.dir === 'sent') sent += e.hex.length / 2;
+      else received += e.hex.length / 2;
+    }
+    peer.log(`  ${received} bytes received for ${sent} bytes sent`);
+    if (received > this.o.factor * sent) {
+      throw new ProbeFailure(`the implementation sent ${received} bytes in answer to ${sent} bytes, more than ${this.o.factor} times as many`);
+    }
+  }
+}
+
+/** One fragment of a message for FragmentMessage: a range of the body, optionally with a forged length field. */
+export interface FragmentSpec {
+  readonly offset: number;
+  readonly length: number;
+  /** Overrides the fragment's length field (the message's total length), for an inconsistent fragment. */
+  readonly lengthField?: number;
+  /** Adds this to the real length in the fragment's length field (an inconsistent fragment whatever the message's size). */
+  readonly lengthDelta?: number;
+  /** Replaces the fragment's bytes with this byte value (bytes that disagree with the message). */
+  readonly fill?: number;
+}
+
+/**
+ * Cuts a handshake message already queued in the flight being built (the last queued record, the
+ * one at `index`, or the last one holding a message of `msgType`) into fragments, each in a record of its own with a fresh sequence number, in
+ * the order listed (tlsfuzzer's `split_message` / `fragment_message`): `size` cuts contiguous
+ * fragments of at most that many bytes, `fragments` gives the ranges (overlapping, repeated,
+ * empty or out of order as the probe likes). A protected record is opened and each fragment sealed
+ * anew. Other commands (ReorderFlight, DuplicateRecords) can then shuffle the records.
+ */
+export class FragmentMessage extends Command {
+  readonly name = 'FragmentMessage';
+  constructor(private readonly o: { index?: number; msgType?: number; size?: number; fragments?: readonly FragmentSpec[] }) {
+    super();
+  }
+  override describe(): string {
+    const how =
+      this.o.fragments !== undefined
+        ? this.o.fragments
+            .map((f) => `${f.offset}+${f.length}${f.lengthField === undefined ? '' : `/len ${f.lengthField}`}${f.lengthDelta === undefined ? '' : `/len${f.lengthDelta >= 0 ? '+' : ''}${f.lengthDelta}`}${f.fill === undefined ? '' : '/forged bytes'}`)
+            .join(',')
+        : `size ${this.o.size ?? '?'}`;
+    const which = this.o.msgType !== undefined ? HandshakeType.nameOf(this.o.msgType) : this.o.index === undefined ? 'last' : `#${this.o.index}`;
+    return `FragmentMessage(${which}: ${how})`;
+  }
+  /** The message queued in record `i`, opened when protected; undefined when it is not one whole handshake message. */
+  private message(peer: Peer, i: number): HandshakeFragment | undefined {
+    const r = peer.outbox[i]?.record;
+    if (r === undefined || r.type !== ContentType.handshake) return undefined;
+    let content = r.fragment;
+    if (r.epoch > 0) {
+      const opened = peer.writeKeys?.open(r, r.fragment);
+      if (opened?.ok !== true) return undefined;
+      content = opened.content;
+    }
+    const parsed = decode(content, 'handshake fragments', readHandshakeFragments);
+    const whole = parsed[0];
+    if (parsed.length !== 1 || whole === undefined || whole.fragmentOffset !== 0 || whole.body.length !== whole.length) return undefined;
+    return whole;
+  }
+  async run(peer: Peer): Promise<void> {
+    let index = this.o.index ?? peer.outbox.length - 1;
+    if (this.o.msgType !== undefined) {
+      index = -1;
+      for (let i = peer.outbox.length - 1; i >= 0 && index < 0; i--) if (this.message(peer, i)?.msgType === this.o.msgType) index = i;
+      if (index < 0) throw new Error(`FragmentMessage: no ${HandshakeType.nameOf(this.o.msgType)} in the flight being built`);
+    }
+    const r = peer.outbox[index]?.record;
+    const whole = this.message(peer, index);
+    if (r === undefined || whole === undefined) throw new Error(`FragmentMessage: record #${index} of the flight being built does not hold one whole handshake message`);
+    const keys = r.epoch > 0 ? peer.writeKeys : undefined;
+    let specs: readonly FragmentSpec[];
+    if (this.o.fragments !== undefined) {
+      specs = this.o.fragments;
+    } else {
+      const size = this.o.size ?? 0;
+      if (size <= 0) throw new Error('FragmentMessage: give a positive size or explicit fragments');
+      const cut: FragmentSpec[] = [];
+      for (let offset = 0; offset < whole.length; offset += size) cut.push({ offset, length: Math.min(size, whole.length - offset) });
+      specs = cut;
+    }
+    const name = HandshakeType.nameOf(whole.msgType);
+    const records = specs.map((s) => {
+      const start = Math.min(s.offset, whole.length);
+      const real = whole.body.subarray(start, Math.min(whole.length, start + s.length));
+      const body = s.fill === undefined ? real : new Uint8Array(real.length).fill(s.fill);
+      const length = s.lengthField ?? whole.length + (s.lengthDelta ?? 0);
+      const fragment = { msgType: whole.msgType, length, messageSeq: whole.messageSeq, fragmentOffset: start, body };
+      const plain = encode((w) => writeHandshakeFragment(w, fragment));
+      const header: DtlsPlaintext = { ...r, sequenceNumber: peer.nextRecordSeq(r.epoch), fragment: plain };
+      const record: DtlsPlaintext = keys === undefined ? header : { ...header, fragment: keys.seal(header, plain) };
+      return { record, note: `${name} (message_seq ${whole.messageSeq}) fragment ${start}+${body.length} of ${fragment.length}` };
+    });
+    peer.outbox.splice(index, 1, ...records);
+  }
+}
+
+/**
+ * Puts handshake messages of the flight being built into one record (RFC 6347 §4.2.3: several
+ * messages of one flight may share a record): the queued records at `indices` (all, by default),
+ * which must be handshake records of one epoch, become one record at the place and sequence number
+ * of the first, holding their contents in order. A protected record is opened and the result
+ * sealed anew.
+ */
+export class MergeRecords extends Command {
+  readonly name = 'MergeRecords';
+  constructor(private readonly indices: 'all' | readonly number[] = 'all') {
+    super();
+  }
+  override describe(): string {
+    return `MergeRecords(${this.indices === 'all' ? 'all' : this.indices.join(',')})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    const picked = this.indices === 'all' ? peer.outbox.map((_, i) => i) : [...this.indices].sort((a, b) => a - b);
+    if (picked.length < 2) throw new Error('MergeRecords: give at least two records');
+    const queued = picked.map((i) => {
+      const o = peer.outbox[i];
+      if (o === undefined) throw new Error(`MergeRecords: no record #${i} in the flight being built`);
+      return o;
+    });
+    const first = queued[0]!.record;
+    if (queued.some((o) => o.record.type !== ContentType.handshake || o.record.epoch !== first.epoch)) {
+      throw new Error('MergeRecords: the records must all be handshake records of one epoch');
+    }
+    const keys = first.epoch > 0 ? peer.writeKeys : undefined;
+    const contents = queued.map((o) => {
+      if (keys === undefined) return o.record.fragment;
+      const opened = keys.open(o.record, o.record.fragment);
+      if (!opened.ok) throw new Error(`MergeRecords: a record does not open under our keys (${opened.reason})`);
+      return opened.content;
+    });
+    const plain = Buffer.concat(contents);
+    const header: DtlsPlaintext = { ...first, fragment: plain };
+    const record: DtlsPlaintext = keys === undefined ? header : { ...header, fragment: keys.seal(header, plain) };
+    const merged = { record, note: queued.map((o) => o.note).join(' + ') };
+    const drop = new Set(picked.slice(1));
+    peer.outbox = peer.outbox.flatMap((o, i) => (i === picked[0] ? [merged] : drop.has(i) ? [] : [o]));
+  }
+}
+
+/**
+ * Sets the message_seq our next handshake message takes: a new handshake on an established
+ * connection starts again at 0 (RFC 6347 §4.2.2: a HelloRequest has message_seq 0).
+ */
+export class SetMessageSeq extends Command {
+  readonly name = 'SetMessageSeq';
+  constructor(private readonly messageSeq: number) {
+    super();
+  }
+  override describe(): string {
+    return `SetMessageSeq(${this.messageSeq})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    peer.nextSendMessageSeq = this.messageSeq;
+  }
+}
+
+/**
+ * Flips a bit of the authentication tag (the record's last byte) of a protected record in the flight
+ * being built: the last one queued, or the one at `index` (tlsfuzzer's `fuzz_mac`). With
+ * `keepOriginal`, the corrupted copy goes first, under a fresh sequence number, and the intact
+ * record after it: a receiver that drops the bad one (RFC 6347 §4.1.2.7) still gets the good one.
+ */
+export class CorruptTag extends Command {
+  readonly name = 'CorruptTag';
+  constructor(private readonly o: { index?: number; keepOriginal?: boolean } = {}) {
+    super();
+  }
+  override describe(): string {
+    return `CorruptTag(${this.o.index === undefined ? 'last' : `#${this.o.index}`}${this.o.keepOriginal === true ? ', then the intact record' : ''})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    const index = this.o.index ?? peer.outbox.length - 1;
+    const queued = peer.outbox[index];
+    if (queued === undefined) throw new Error(`CorruptTag: no record #${index} in the flight being built`);
+    if (queued.record.epoch === 0) throw new Error(`CorruptTag: record #${index} (${queued.note}) is not protected`);
+    const fragment = queued.record.fragment.slice();
+    fragment[fragment.length - 1]! ^= 0x01;
+    const sequenceNumber = this.o.keepOriginal === true ? peer.nextRecordSeq(queued.record.epoch) : queued.record.sequenceNumber;
+    const bad = { record: { ...queued.record, sequenceNumber, fragment }, note: `${queued.note} (bad tag)` };
+    peer.outbox.splice(index, 1, ...(this.o.keepOriginal === true ? [bad, queued] : [bad]));
+  }
+}
+
+/**
+ * A handshake message of any type with the body given, whole, in one record at the current epoch
+ * (tlsfuzzer's RawMessageGenerator). It takes the next message_seq unless `messageSeq` is given,
+ * and stays out of the transcript unless `transcript` is set.
+ */
+export class RawHandshakeGenerator extends Generator {
+  readonly name = 'RawHandshakeGenerator';
+  constructor(
+    private readonly msgType: number,
+    private readonly body: Uint8Array,
+    private readonly o: { messageSeq?: number; transcript?: boolean } = {},
+  ) {
+    super();
+  }
+  override describe(): string {
+    return `RawHandshakeGenerator(${HandshakeType.nameOf(this.msgType)}, ${this.body.length} bytes)`;
+  }
+  generate(peer: Peer): void {
+    peer.queueHandshake(this.msgType, this.body, {
+      transcript: this.o.transcript === true,
+      ...(this.o.messageSeq === undefined ? {} : { messageSeq: this.o.messageSeq }),
+    });
+  }
+}
+
+/**
+ * One new handshake message of `msgType`, taken without changing the handshake state: for a
+ * conversation that ends there, such as a ServerHello of a version the harness does not run.
+ * `check` returns why the message is wrong, or undefined.
+ */
+export class ExpectHandshakeMessage extends ExpectHandshake {
+  readonly name = 'ExpectHandshakeMessage';
+  constructor(
+    readonly msgType: number,
+    private readonly o: { check?: (body: Uint8Array, m: Incoming & { kind: 'handshake' }, peer: Peer) => string | undefined; what?: string } = {},
+  ) {
+    super();
+  }
+  override describe(): string {
+    return `ExpectHandshakeMessage(${HandshakeType.nameOf(this.msgType)}${this.o.what === undefined ? '' : `: ${this.o.what}`})`;
+  }
+  process(m: Incoming | undefined, peer: Peer): void {
+    if (m?.kind !== 'handshake') throw new ProbeFailure(`${this.name}: no handshake message`);
+    const wrong = this.o.check?.(m.body, m, peer);
+    if (wrong !== undefined) throw new ProbeFailure(`${HandshakeType.nameOf(this.msgType)}: ${wrong}`);
+  }
+}
+
+/**
+ * RFC 6347 §4.2.4: the implementation retransmits its whole last flight: one more retransmission
+ * of every listed message type than there was when this node began, within `timeoutMs`.
+ */
+export class ExpectFlightRetransmission extends Command {
+  readonly name = 'ExpectFlightRetransmission';
+  constructor(private readonly o: { msgTypes: readonly (number | 'change_cipher_spec')[]; timeoutMs?: number }) {
+    super();
+  }
+  override describe(): string {
+    return `ExpectFlightRetransmission(${this.o.msgTypes.map(kindName).join(', ')})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    peer.flush();
+    const count = (t: number | 'change_cipher_spec'): number => peer.inbound.retransmissions.filter((r) => r.msgType === t).length;
+    const before = new Map(this.o.msgTypes.map((t) => [t, count(t)] as const));
+    const missing = (): (number | 'change_cipher_spec')[] => this.o.msgTypes.filter((t) => count(t) <= before.get(t)!);
+    const timeout = this.o.timeoutMs ?? peer.defaultTimeoutMs;
+    const deadline = peer.wire.now() + timeout;
+    while (missing().length > 0) {
+      const left = deadline - peer.wire.now();
+      const d = left > 0 ? await peer.wire.receive(left) : undefined;
+      if (d === undefined) throw new ProbeFailure(`within ${timeout} ms, no retransmission of ${missing().map(kindName).join(', ')}`);
+      peer.wire.annotate(peer.inbound.take(d, peer.wire.now()));
+    }
+    for (const t of this.o.msgTypes) {
+      const r = peer.inbound.retransmissions.filter((x) => x.msgType === t)[before.get(t)!]!;
+      peer.noteTransmission(t, r.at);
+    }
+  }
+}
+
+/** A copy of a queued record under a fresh sequence number, sealed anew when protected. */
+function requeued(peer: Peer, o: Outgoing, note: string): Outgoing {
+  const r = o.record;
+  let record: DtlsPlaintext = { ...r, sequenceNumber: peer.nextRecordSeq(r.epoch) };
+  const opened = r.epoch > 0 && peer.writeKeys !== undefined ? peer.writeKeys.open(r, r.fragment) : undefined;
+  if (opened?.ok === true) record = { ...record, fragment: peer.writeKeys!.seal(record, opened.content) };
+  return { record, note };
+}
+
+/**
+ * Rearranges the records queued from index `from` (0 by default) to the end of the flight being
+ * built, without sending them (ReorderFlight and DuplicateRecords send at once): `order` reverses
+ * them or sends every second one first (`interleave`: 1, 3, 5, ..., then 0, 2, 4, ...), and
+ * `repeat` follows each with a copy under a fresh record sequence number (a repeated message or
+ * fragment, which record-level replay detection does not drop). Later messages queue after them.
+ */
+export class RearrangeQueued extends Command {
+  readonly name = 'RearrangeQueued';
+  constructor(private readonly o: { from?: number; order?: 'reverse' | 'interleave'; repeat?: boolean }) {
+    super();
+  }
+  override describe(): string {
+    const what = [this.o.order ?? '', this.o.repeat === true ? 'each twice' : ''].filter((s) => s !== '').join(', ');
+    return `RearrangeQueued(from #${this.o.from ?? 0}: ${what === '' ? 'as is' : what})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    const from = this.o.from ?? 0;
+    if (from >= peer.outbox.length) throw new Error(`RearrangeQueued: nothing queued from #${from}`);
+    let tail = peer.outbox.slice(from);
+    if (this.o.order === 'reverse') tail.reverse();
+    if (this.o.order === 'interleave') tail = [...tail.filter((_, i) => i % 2 === 1), ...tail.filter((_, i) => i % 2 === 0)];
+    if (this.o.repeat === true) tail = tail.flatMap((o) => [o, requeued(peer, o, `${o.note} (again)`)]);
+    peer.outbox = [...peer.outbox.slice(0, from), ...tail];
+  }
+}
+
+/**
+ * Cuts a queued handshake message (the last queued record, or the one at `index`) into fragments of
+ * `size` bytes that overlap by `overlap` bytes, each starting `size - overlap` after the one before
+ * and the last ending with the message (RFC 6347 §4.2.3: receivers handle overlapping ranges, as
+ * after a sender refragments for a smaller PMTU). FragmentMessage does the cutting.
+ */
+export class FragmentWithOverlap extends Command {
+  readonly name = 'FragmentWithOverlap';
+  constructor(private readonly o: { index?: number; size: number; overlap: number }) {
+    super();
+  }
+  override describe(): string {
+    return `FragmentWithOverlap(${this.o.index === undefined ? 'last' : `#${this.o.index}`}: ${this.o.size} bytes, overlapping by ${this.o.overlap})`;
+  }
+  async run(peer: Peer): Promise<void> {
+    const step = this.o.size - this.o.overlap;
+    if (step <= 0 || this.o.overlap < 0) throw new Error('FragmentWithOverlap: the overlap must be smaller than the size, and not negative');
+    const index = this.o.index ?? peer.outbox.length - 1;
+    const r = peer.outbox[index]?.record;
+    if (r === undefined || r.type !== ContentType.handshake) throw new Error(`FragmentWithOverlap: record #${index} is not a queued handshake record`);
+    let content = r.fragment;
+    if (r.epoch > 0) {
+      const opened = peer.writeKeys?.open(r, r.fragment);
+      if (opened?.ok !== true) throw new Error(`FragmentWithOverlap: record #${index} does not open under our keys`);
+      content = opened.content;
+    }
+    const whole = decode(content, 'handshake fragments', readHandshakeFragments)[0];
+    if (whole === undefined) throw new Error(`FragmentWithOverlap: record #${index} holds no handshake message`);
+    const fragments: FragmentSpec[] = [];
+    for (let offset = 0; ; offset += step) {
+      const length = Math.min(this.o.size, whole.length - offset);
+      fragments.push({ offset, length });
+      if (offset + length >= whole.length) break;
+    }
+    await new FragmentMessage({ index, fragments }).run(peer);
   }
 }

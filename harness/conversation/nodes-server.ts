@@ -18,7 +18,7 @@ import type { Incoming } from './incoming.ts';
 import { pskOf, readClientKeyExchangeOf, setMasterSecret } from './nodes-client.ts';
 import { ExpectHandshake } from './nodes-common.ts';
 import { DTLS12, type Peer } from './peer.ts';
-import { Generator, ProbeFailure } from './tree.ts';
+import { Expect, Generator, ProbeFailure } from './tree.ts';
 
 const hexOf = (n: number): string => n.toString(16).padStart(4, '0');
 const EMS = 23;
@@ -214,3 +214,82 @@ export class ExpectClientKeyExchange extends ExpectHandshake {
 
 /** Whether the record is a ChangeCipherSpec (used by probes that forge record types). */
 export const CCS = ContentType.change_cipher_spec;
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+const sameList = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * RFC 6347 §4.2.1: the ClientHello that answers a HelloVerifyRequest carries the cookie just sent
+ * and the same version, random, session_id, cipher_suites and compression methods as the
+ * ClientHello before it; `messageSeq` pins its message_seq (§4.2.2: the next one, 1 after the first
+ * exchange). The transcript goes on from it, as with ExpectClientHello.
+ */
+export class ExpectClientHelloWithCookie extends ExpectHandshake {
+  readonly name = 'ExpectClientHelloWithCookie';
+  readonly msgType = HandshakeType.client_hello;
+  constructor(private readonly o: { messageSeq?: number } = {}) {
+    super();
+  }
+  override describe(): string {
+    return this.o.messageSeq === undefined ? this.name : `${this.name}(message_seq ${this.o.messageSeq})`;
+  }
+  process(m: Incoming | undefined, peer: Peer): void {
+    const { body, messageSeq } = this.body(m);
+    const before = peer.clientHello;
+    if (before === undefined) throw new Error('ExpectClientHelloWithCookie: no earlier ClientHello to compare with');
+    const ch = decode(body, 'ClientHello', readClientHello);
+    const wrong: string[] = [];
+    if (!sameBytes(ch.cookie, peer.cookie)) {
+      wrong.push(`its cookie is ${Buffer.from(ch.cookie).toString('hex') || '(empty)'}, not the ${peer.cookie.length}-byte cookie sent`);
+    }
+    if (this.o.messageSeq !== undefined && messageSeq !== this.o.messageSeq) wrong.push(`its message_seq is ${messageSeq}, not ${this.o.messageSeq}`);
+    if (ch.legacyVersion !== before.legacyVersion) wrong.push(`client_version changed from ${hexOf(before.legacyVersion)} to ${hexOf(ch.legacyVersion)}`);
+    if (!sameBytes(ch.random, before.random)) wrong.push('random changed');
+    if (!sameBytes(ch.sessionId, before.sessionId)) wrong.push('session_id changed');
+    if (!sameList(ch.cipherSuites, before.cipherSuites)) wrong.push(`cipher_suites changed from ${before.cipherSuites.map(hexOf).join(',')} to ${ch.cipherSuites.map(hexOf).join(',')}`);
+    if (!sameList(ch.compressionMethods, before.compressionMethods)) wrong.push('compression_methods changed');
+    if (wrong.length > 0) throw new ProbeFailure(`the ClientHello answering HelloVerifyRequest is wrong: ${wrong.join('; ')}`);
+    peer.clientHello = ch;
+    peer.clientRandom = ch.random;
+    peer.transcript.add(HandshakeType.client_hello, messageSeq, body);
+    peer.lastClientHelloRecordSeq = m?.kind === 'handshake' ? m.recordSeq : 0;
+    peer.noteTransmission(HandshakeType.client_hello, peer.wire.now());
+  }
+}
+
+/**
+ * A client under test starts a new handshake on the established connection (RFC 6347 §4.2.4: it
+ * answers a HelloRequest with a ClientHello): a ClientHello protected under the current epoch. Its
+ * message_seq starts again at 0 (§4.2.2), so the harness's reassembler records it as a repeat; it
+ * matches that record too, when nothing else came.
+ */
+export class ExpectRehandshakeClientHello extends Expect {
+  readonly name = 'ExpectRehandshakeClientHello';
+  matches(m: Incoming | undefined, peer: Peer): boolean {
+    if (m !== undefined) return m.kind === 'handshake' && m.msgType === HandshakeType.client_hello && m.epoch > 0;
+    return peer.inbound.retransmissions.some((r) => r.msgType === HandshakeType.client_hello && r.epoch > 0);
+  }
+  process(): void {}
+}
+
+/**
+ * A ServerHello carrying one extension the client did not offer (RFC 5246 §7.4.1.4 forbids that):
+ * the first of `candidates` whose type the ClientHello lacks, so the probe holds whatever the
+ * client happened to offer. Otherwise as ServerHelloGenerator.
+ */
+export class UnsolicitedExtensionServerHelloGenerator extends Generator {
+  readonly name = 'ServerHelloGenerator';
+  constructor(private readonly candidates: readonly Extension[]) {
+    super();
+  }
+  override describe(): string {
+    return `ServerHelloGenerator(unsolicited: first of ${this.candidates.map((e) => extensionTypeOf(e)).join(', ')} not offered)`;
+  }
+  generate(peer: Peer): void {
+    const offered = new Set((peer.clientHello?.extensions ?? []).map(extensionTypeOf));
+    const pick = this.candidates.find((e) => !offered.has(extensionTypeOf(e)));
+    if (pick === undefined) throw new Error('the client offered every candidate extension: give the probe another');
+    peer.log(`  unsolicited extension type ${extensionTypeOf(pick)}`);
+    new ServerHelloGenerator({ extraExtensions: [pick] }).generate(peer);
+  }
+}

@@ -4,8 +4,8 @@
  * (RFC 6347 §4.2.1).
  */
 import { DtlsError } from '../../errors.ts';
-import { AlertDescription, CipherSuite, HandshakeType, NamedGroup, ProtocolVersion } from '../../wire/enums.ts';
-import type { Extension } from '../../wire/extensions.ts';
+import { AlertDescription, CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../wire/enums.ts';
+import { type Extension, extensionTypeOf } from '../../wire/extensions.ts';
 import { type ClientHello, readClientHello, writeServerHello } from '../../wire/hello.ts';
 import { readClientKeyExchange, writeServerKeyExchange } from '../../wire/key-exchange.ts';
 import { readCertificate, readCertificateVerify, readFinished, writeCertificate, writeCertificateRequest, writeFinished, writeHelloVerifyRequest, writeServerHelloDone } from '../../wire/messages12.ts';
@@ -140,6 +140,7 @@ function ecdhePskFlight(ctx: HandshakeContext, group: number): HandshakeState {
  */
 function negotiate(ch: ClientHello, ctx: HandshakeContext): Choice {
   const c = ctx.config;
+  checkOffer(ch);
   const ems = findExtension(ch.extensions, 'extended_master_secret') !== undefined;
   if (!ems && c.requireExtendedMasterSecret) {
     throw DtlsError.incompatible(AlertDescription.handshake_failure, 'the client does not offer extended_master_secret (RFC 7627 §5.2)');
@@ -173,6 +174,29 @@ function negotiate(ch: ClientHello, ctx: HandshakeContext): Choice {
   ctx.srtp = chooseSrtp(c.srtp, ch.extensions);
   ctx.connectionIds = acceptConnectionId(c.connectionId, ch.extensions);
   return choice;
+}
+
+/** The curves RFC 8422 defines (§5.1.1), which make the uncompressed point format mandatory (§5.1.2). */
+const RFC8422_CURVES: readonly number[] = [NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1, NamedGroup.x25519, NamedGroup.x448];
+
+/** Rules on the ClientHello's shape that hold whatever we negotiate. */
+function checkOffer(ch: ClientHello): void {
+  // RFC 5246 §7.4.1.4: "There MUST NOT be more than one extension of the same type."
+  const types = (ch.extensions ?? []).map(extensionTypeOf);
+  const repeated = types.find((t, i) => types.indexOf(t) !== i);
+  if (repeated !== undefined) {
+    throw DtlsError.misbehaved(AlertDescription.illegal_parameter, `the ClientHello carries extension ${ExtensionType.nameOf(repeated)} more than once (RFC 5246 §7.4.1.4)`);
+  }
+  // RFC 5246 §7.4.1.2: compression_methods "MUST contain [...] CompressionMethod.null".
+  if (!ch.compressionMethods.includes(0)) {
+    throw DtlsError.misbehaved(AlertDescription.illegal_parameter, 'the ClientHello\'s compression_methods lack null (RFC 5246 §7.4.1.2)');
+  }
+  // RFC 8422 §5.1.2: ec_point_formats without uncompressed, from a client naming RFC 8422 curves.
+  const formats = findExtension(ch.extensions, 'ec_point_formats');
+  const groups = findExtension(ch.extensions, 'supported_groups')?.namedGroupList ?? [];
+  if (formats !== undefined && !formats.ecPointFormatList.includes(0) && groups.some((g) => RFC8422_CURVES.includes(g))) {
+    throw DtlsError.misbehaved(AlertDescription.illegal_parameter, 'ec_point_formats leaves out the uncompressed format (RFC 8422 §5.1.2)');
+  }
 }
 
 /** What serving `cipherSuite` takes, or why we cannot. */
