@@ -314,7 +314,7 @@ export class ExpectHelloVerifyRequestAgain extends Command {
       const left = deadline - peer.wire.now();
       const d = left > 0 ? await peer.wire.receive(left) : undefined;
       if (d === undefined) throw new ProbeFailure(`no HelloVerifyRequest within ${timeout} ms`);
-      peer.wire.annotate(peer.inbound.take(d, peer.wire.now()));
+      peer.wire.annotate(peer.inbound.take(d, peer.wire.arrivedAt()));
       const body = helloVerifyRequestIn(d);
       if (body === undefined) continue;
       if (peer.inbound.pending) {

@@ -371,7 +371,7 @@ export class ExpectRetransmission extends Command {
       if (left <= 0) throw new ProbeFailure(`no retransmission within ${this.o.timeoutMs ?? peer.defaultTimeoutMs} ms`);
       const d = await peer.wire.receive(left);
       if (d === undefined) throw new ProbeFailure(`no retransmission within ${this.o.timeoutMs ?? peer.defaultTimeoutMs} ms`);
-      peer.wire.annotate(peer.inbound.take(d, peer.wire.now()));
+      peer.wire.annotate(peer.inbound.take(d, peer.wire.arrivedAt()));
     }
     const r = peer.inbound.retransmissions.filter(want)[seenBefore]!;
     peer.noteTransmission(r.msgType, r.at);
@@ -494,7 +494,7 @@ async function awaitRetransmission(peer: Peer, msgType: number | 'change_cipher_
     if (left <= 0) return undefined;
     const d = await peer.wire.receive(left);
     if (d === undefined) return undefined;
-    peer.wire.annotate(peer.inbound.take(d, peer.wire.now()));
+    peer.wire.annotate(peer.inbound.take(d, peer.wire.arrivedAt()));
   }
 }
 
@@ -827,7 +827,7 @@ export class ExpectFlightRetransmission extends Command {
       const left = deadline - peer.wire.now();
       const d = left > 0 ? await peer.wire.receive(left) : undefined;
       if (d === undefined) throw new ProbeFailure(`within ${timeout} ms, no retransmission of ${missing().map(kindName).join(', ')}`);
-      peer.wire.annotate(peer.inbound.take(d, peer.wire.now()));
+      peer.wire.annotate(peer.inbound.take(d, peer.wire.arrivedAt()));
     }
     for (const t of this.o.msgTypes) {
       const r = peer.inbound.retransmissions.filter((x) => x.msgType === t)[before.get(t)!]!;

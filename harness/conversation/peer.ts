@@ -218,7 +218,7 @@ export class Peer {
       if (left <= 0) return undefined;
       const d = await this.wire.receive(left);
       if (d === undefined) return undefined;
-      this.wire.annotate(this.inbound.take(d, this.wire.now()));
+      this.wire.annotate(this.inbound.take(d, this.wire.arrivedAt()));
     }
   }
 
@@ -231,7 +231,7 @@ export class Peer {
       if (left <= 0) return;
       const d = await this.wire.receive(left);
       if (d === undefined) return;
-      this.wire.annotate(this.inbound.take(d, this.wire.now()));
+      this.wire.annotate(this.inbound.take(d, this.wire.arrivedAt()));
     }
   }
 

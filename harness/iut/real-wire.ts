@@ -15,7 +15,8 @@ export abstract class RealTimeWire implements Wire {
   readonly clock = 'real' as const;
   readonly transcript: WireEvent[] = [];
   private readonly started = performance.now();
-  private readonly queue: Uint8Array[] = [];
+  private readonly queue: { readonly datagram: Uint8Array; readonly at: number }[] = [];
+  private lastArrival = 0;
   private waiter: (() => void) | undefined;
 
   now(): number {
@@ -32,8 +33,9 @@ export abstract class RealTimeWire implements Wire {
 
   /** Subclasses call this for each datagram from the implementation. */
   protected arrived(datagram: Uint8Array): void {
-    this.transcript.push({ dir: 'received', at: this.now(), hex: hex(datagram) });
-    this.queue.push(datagram);
+    const at = this.now();
+    this.transcript.push({ dir: 'received', at, hex: hex(datagram) });
+    this.queue.push({ datagram, at });
     const w = this.waiter;
     this.waiter = undefined;
     w?.();
@@ -55,7 +57,14 @@ export abstract class RealTimeWire implements Wire {
         };
       });
     }
-    return this.queue.shift();
+    const next = this.queue.shift();
+    if (next === undefined) return undefined;
+    this.lastArrival = next.at;
+    return next.datagram;
+  }
+
+  arrivedAt(): number {
+    return this.lastArrival;
   }
 
   async sleep(ms: number): Promise<void> {

@@ -68,6 +68,8 @@ export interface Wire {
   send(datagram: Uint8Array, note?: string): void;
   /** The next datagram from the implementation, or undefined when none came within `timeoutMs`. */
   receive(timeoutMs: number): Promise<Uint8Array | undefined>;
+  /** When the datagram `receive` last returned arrived (ms since the session started), which may be before it was read. */
+  arrivedAt(): number;
   /** Lets `ms` pass (virtual time advances at once; real time waits). Datagrams arriving meanwhile are queued. */
   sleep(ms: number): Promise<void>;
   /** Adds a note to the datagram last received (what the harness decoded it as). */

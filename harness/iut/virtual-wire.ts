@@ -24,7 +24,8 @@ export class VirtualWire implements Wire {
   readonly clock = 'virtual' as const;
   readonly transcript: WireEvent[] = [];
   readonly scheduler = new Scheduler(0);
-  private readonly queue: Uint8Array[] = [];
+  private readonly queue: { readonly datagram: Uint8Array; readonly at: number }[] = [];
+  private lastArrival = 0;
   private cancelTimer: (() => void) | undefined;
   private armedAt: number | undefined;
 
@@ -58,7 +59,7 @@ export class VirtualWire implements Wire {
       let moved = false;
       for (let d = this.endpoint.pollTransmit(); d !== undefined; d = this.endpoint.pollTransmit()) {
         this.transcript.push({ dir: 'received', at: this.now(), hex: hex(d) });
-        this.queue.push(d);
+        this.queue.push({ datagram: d, at: this.now() });
         moved = true;
       }
       for (let e = this.endpoint.pollEvent(); e !== undefined; e = this.endpoint.pollEvent()) {
@@ -95,7 +96,14 @@ export class VirtualWire implements Wire {
         break;
       }
     }
-    return this.queue.shift();
+    const next = this.queue.shift();
+    if (next === undefined) return undefined;
+    this.lastArrival = next.at;
+    return next.datagram;
+  }
+
+  arrivedAt(): number {
+    return this.lastArrival;
   }
 
   async sleep(ms: number): Promise<void> {
