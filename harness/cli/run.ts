@@ -18,7 +18,7 @@ import { repoRootPath } from '../locations.ts';
 import { type ProbeResult, runPassed, tally } from '../report/model.ts';
 import { writeReports } from '../report/write.ts';
 import { generateCredentials } from '../pki.ts';
-import { probeId, runProbes } from '../run/runner.ts';
+import { PROBE_PSK, probeId, runProbes } from '../run/runner.ts';
 import { globToRegExp } from '../expectations/expectations.ts';
 import { ALL_PROBES } from '../suites/index.ts';
 import type { Probe } from '../suites/types.ts';
@@ -167,7 +167,9 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const files = await generateCredentials();
   for (const role of [...new Set(probes.map((p) => p.role))]) {
     try {
-      const session = await impl.start({ role, files, seed: 0, probe: 'preflight' });
+      const pskOnly = !impl.description.features.includes('certificate') && impl.description.features.includes('psk');
+      const psk = pskOnly ? { psk: { identity: PROBE_PSK.identity, keyHex: Buffer.from(PROBE_PSK.key).toString('hex') } } : {};
+      const session = await impl.start({ role, files, seed: 0, probe: 'preflight', ...psk });
       await session.close();
     } catch (e) {
       if (e instanceof IutError) {

@@ -10,7 +10,7 @@ import { seededRandom } from '../../reference/crypto/random.ts';
 import { Endpoint, type EngineEvent } from '../../reference/engine.ts';
 import type { EndpointConfig } from '../../reference/handshake/dtls12/config.ts';
 import { AlertDescription } from '../../reference/wire/enums.ts';
-import type { Exit, Implementation, ImplementationDescription, IutSession, SessionRequest } from './types.ts';
+import type { Exit, Feature, Implementation, ImplementationDescription, IutSession, SessionRequest } from './types.ts';
 import { VirtualWire } from './virtual-wire.ts';
 
 /** What a reference client sends once its handshake completes. */
@@ -39,7 +39,12 @@ const hexBytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'
 const utf8 = new TextEncoder();
 
 export class ReferenceImplementation implements Implementation {
-  readonly description = REFERENCE_DESCRIPTION;
+  readonly description: ImplementationDescription;
+
+  /** `features` narrows what the reference claims (e.g. PSK only, to run probes as against a PSK-only peer). */
+  constructor(o: { features?: readonly Feature[] } = {}) {
+    this.description = o.features === undefined ? REFERENCE_DESCRIPTION : { ...REFERENCE_DESCRIPTION, features: o.features };
+  }
 
   async version(): Promise<string> {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

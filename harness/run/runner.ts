@@ -40,12 +40,22 @@ export interface RunOptions {
   readonly shard?: { readonly index: number; readonly count: number };
 }
 
+/**
+ * The kind of suite a probe runs: the one it names, or for a probe that works with either, a
+ * certificate suite when the implementation has them and a PSK suite otherwise.
+ */
+export function suiteKindFor(impl: Implementation, probe: Probe): 'certificate' | 'psk' {
+  if (probe.suiteKind === 'certificate' || probe.suiteKind === 'psk') return probe.suiteKind;
+  return impl.description.features.includes('certificate') || !impl.description.features.includes('psk') ? 'certificate' : 'psk';
+}
+
 /** The suite a probe runs against this implementation, or why none fits. */
 export function suiteFor(impl: Implementation, probe: Probe): number | string {
+  const kind = suiteKindFor(impl, probe);
   const theirs = impl.description.suites[probe.role] ?? [];
-  const ours = probe.suiteKind === 'psk' ? HARNESS_PSK_SUITES : HARNESS_CERTIFICATE_SUITES;
+  const ours = kind === 'psk' ? HARNESS_PSK_SUITES : HARNESS_CERTIFICATE_SUITES;
   const s = theirs.find((x) => ours.includes(x));
-  return s ?? `no ${probe.suiteKind ?? 'certificate'} suite both the harness and ${impl.description.name} (${probe.role}) run`;
+  return s ?? `no ${kind} suite both the harness and ${impl.description.name} (${probe.role}) run`;
 }
 
 /** Why the implementation cannot take this probe, or undefined. */
@@ -53,8 +63,8 @@ export function unsupported(impl: Implementation, probe: Probe): string | undefi
   if (!impl.description.roles.includes(probe.role)) return `${impl.description.name} does not run as a ${probe.role}`;
   const missing = (probe.needs ?? []).filter((f) => !impl.description.features.includes(f));
   if (missing.length > 0) return `${impl.description.name} lacks ${missing.join(', ')}`;
-  if (probe.suiteKind === 'psk' && !impl.description.features.includes('psk')) return `${impl.description.name} lacks psk`;
-  if (probe.suiteKind !== 'psk' && !impl.description.features.includes('certificate')) return `${impl.description.name} lacks certificate`;
+  const kind = suiteKindFor(impl, probe);
+  if (!impl.description.features.includes(kind)) return `${impl.description.name} lacks ${kind}`;
   const suite = suiteFor(impl, probe);
   return typeof suite === 'string' ? suite : undefined;
 }
@@ -83,7 +93,7 @@ export async function runProbe(
   const why = unsupported(impl, probe);
   if (why !== undefined) return done({ outcome: 'skip', reason: why });
   const suite = suiteFor(impl, probe) as number;
-  const psk = probe.suiteKind === 'psk' ? { identity: utf8.encode(PROBE_PSK.identity), key: utf8.encode(PROBE_PSK.key) } : undefined;
+  const psk = suiteKindFor(impl, probe) === 'psk' ? { identity: utf8.encode(PROBE_PSK.identity), key: utf8.encode(PROBE_PSK.key) } : undefined;
   const ctx: ProbeContext = { iut: impl.description, suite, seed, ...(psk === undefined ? {} : { psk }), ...(probe.alpn === undefined ? {} : { alpn: probe.alpn }) };
   let session: IutSession;
   try {

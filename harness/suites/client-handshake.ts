@@ -211,6 +211,7 @@ export const CLIENT_HANDSHAKE_PROBES: readonly Probe[] = [
     name: 'flight4-server-hello-done-lost',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'When the ServerHelloDone of flight 4 is lost the client does not send flight 5, and it completes the handshake once flight 4 is sent again',
     requirements: ['RFC6347-4.2.4-partial-read', 'RFC6347-4.2.2-next-receive-seq'],
     build: (ctx) => {

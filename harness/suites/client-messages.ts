@@ -111,6 +111,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     name: 'server-key-exchange-bad-signature',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'A ServerKeyExchange whose signature does not verify under the server certificate ends the handshake with a fatal decrypt_error alert',
     requirements: ['RFC5246-7.2.2-decrypt-error', 'RFC8422-5.4'],
     build: () => fatal(flight4({ serverKeyExchange: new ServerKeyExchangeGenerator({ corruptSignature: true }) }), AlertDescription.decrypt_error).root,
@@ -119,6 +120,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     name: 'server-finished-forged',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'A server Finished with a wrong verify_data ends the handshake with a fatal decrypt_error alert, and the client sends no application data',
     requirements: ['RFC5246-7.4.9-finished', 'RFC5246-7.2.2-decrypt-error'],
     build: () => {

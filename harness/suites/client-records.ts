@@ -109,6 +109,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'certificate-fragmented',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'A Certificate sent in 64-byte fragments, each in its own record and datagram, is reassembled and the handshake completes',
     requirements: ['RFC6347-4.2.3-reassembly'],
     build: (ctx) => finish(ctx, flight4({ afterCertificate: [new FragmentMessage({ size: FRAGMENT })] })).root,
@@ -117,6 +118,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'certificate-fragments-reversed',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Certificate fragments sent last first are reassembled and the handshake completes',
     requirements: ['RFC6347-4.2.3-reassembly'],
     build: (ctx) =>
@@ -126,6 +128,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'certificate-fragments-interleaved',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Certificate fragments sent out of order (every second one first) are reassembled and the handshake completes',
     requirements: ['RFC6347-4.2.3-reassembly'],
     build: (ctx) =>
@@ -135,6 +138,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'certificate-fragments-repeated',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Certificate fragments each sent twice, in records of their own, are reassembled once and the handshake completes',
     requirements: ['RFC6347-4.2.3-reassembly', 'RFC6347-4.2.3-overlap'],
     build: (ctx) =>
@@ -144,6 +148,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'certificate-fragments-overlapping',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Certificate fragments of 96 bytes that overlap their neighbours by 32 are reassembled and the handshake completes',
     requirements: ['RFC6347-4.2.3-overlap', 'RFC6347-4.2.3-reassembly'],
     build: (ctx) => finish(ctx, flight4({ afterCertificate: [new FragmentWithOverlap({ size: 96, overlap: 32 })] })).root,
@@ -152,6 +157,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'flight4-one-datagram',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Flight 4 with its four records in one datagram is taken whole and the handshake completes',
     requirements: ['RFC6347-4.1.1-records-per-datagram', 'RFC6347-4.2.3-shared-record'],
     build: (ctx) => {
@@ -163,6 +169,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'flight4-one-record',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Flight 4 with its four handshake messages in one record is taken whole and the handshake completes',
     requirements: ['RFC6347-4.2.3-shared-record'],
     build: (ctx) => finish(ctx, flight4({ beforeSending: [new MergeRecords('all')] })).root,
@@ -171,6 +178,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'flight4-fragments-one-datagram',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Flight 4 in one datagram, its Certificate cut into 256-byte fragments each in a record of its own, is taken whole and the handshake completes',
     requirements: ['RFC6347-4.1.1-records-per-datagram', 'RFC6347-4.2.3-reassembly'],
     build: (ctx) => {
@@ -190,6 +198,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'flight4-reordered',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Flight 4 with the ServerHelloDone sent before the Certificate and ServerKeyExchange completes the handshake: the client queues the early message, or drops it and takes the flight again',
     requirements: ['RFC6347-4.2.2-queue-future', 'RFC6347-4.2.2-next-receive-seq'],
     build: (ctx) => {
@@ -209,6 +218,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'flight4-records-duplicated',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Flight 4 with every record sent twice, byte for byte, completes the handshake: the copies are dropped',
     requirements: ['RFC6347-4.1.2.6-replay', 'RFC6347-4.2.2-next-receive-seq'],
     build: (ctx) => {
@@ -307,6 +317,7 @@ export const CLIENT_RECORDS_PROBES: readonly Probe[] = [
     name: 'app-data-before-server-finished',
     group: GROUP,
     role: 'client',
+    suiteKind: 'certificate',
     title: 'Application data of epoch 1 that comes after our ChangeCipherSpec but before our Finished is not delivered while the Finished is missing, and the handshake completes when it comes',
     requirements: ['RFC6347-4.2.4-data-before-finished', 'RFC6347-4.1-epoch-buffer'],
     build: (ctx) => {

@@ -20,6 +20,16 @@ for (const probe of ALL_PROBES) {
   });
 }
 
+// The same probes against a reference that offers only PSK suites, as node-dtls-client does: every
+// probe that does not need certificates must run, and pass, on a PSK suite too.
+const pskOnly = new ReferenceImplementation({ features: ['psk', 'cookie', 'alpn', 'echo', 'client-sends-data', 'ems'] });
+for (const probe of ALL_PROBES.filter((p) => p.suiteKind !== 'certificate')) {
+  test(`${probe.role}/${probe.name} passes against the reference on a PSK suite`, async (t) => {
+    const r = await runProbe(pskOnly, probe, { seed: 2, files: await files });
+    t.is(r.outcome, 'pass', `${r.reason ?? ''}\n${r.steps.join('\n')}`);
+  });
+}
+
 test('every probe names requirement ids, and names are unique per role', (t) => {
   const seen = new Set<string>();
   for (const p of ALL_PROBES) {

@@ -412,6 +412,7 @@ export const SERVER_MESSAGES: readonly Probe[] = [
     name: 'invalid-ec-point',
     group: G,
     role: 'server',
+    suiteKind: 'certificate',
     title: 'A ClientKeyExchange whose P-256 point is not on the curve ends the handshake with a fatal alert (illegal_parameter, handshake_failure or decrypt_error)',
     requirements: ['RFC8422-5.11', 'RFC8422-5.7'],
     build: (ctx) => {

@@ -32,7 +32,10 @@ export interface Probe {
   readonly requirements: readonly string[];
   /** Features the implementation must have; otherwise the probe is skipped, and the report says which. */
   readonly needs?: readonly Feature[];
-  /** The kind of suite the probe runs: a certificate suite (default) or a PSK one. */
+  /**
+   * The kind of suite the probe runs. Undefined: either works, and the runner picks a certificate
+   * suite when the implementation has them, a PSK suite otherwise.
+   */
   readonly suiteKind?: 'certificate' | 'psk';
   /** The server's key type, for certificate suites (default p256). */
   readonly keyType?: KeyType;
