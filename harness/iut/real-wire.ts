@@ -8,15 +8,12 @@ import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { WireEvent } from '../report/model.ts';
 import type { Wire } from './types.ts';
-
-const hex = (d: Uint8Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
+import { WireLog } from './wire-log.ts';
 
 export abstract class RealTimeWire implements Wire {
   readonly clock = 'real' as const;
-  readonly transcript: WireEvent[] = [];
   private readonly started = performance.now();
-  private readonly queue: { readonly datagram: Uint8Array; readonly at: number }[] = [];
-  private lastArrival = 0;
+  private readonly wireLog = new WireLog();
   private waiter: (() => void) | undefined;
 
   now(): number {
@@ -26,16 +23,18 @@ export abstract class RealTimeWire implements Wire {
   /** Hands the datagram to the implementation. */
   protected abstract transmit(datagram: Uint8Array): void;
 
+  get transcript(): readonly WireEvent[] {
+    return this.wireLog.transcript;
+  }
+
   send(datagram: Uint8Array, note?: string): void {
-    this.transcript.push({ dir: 'sent', at: this.now(), hex: hex(datagram), ...(note === undefined ? {} : { note }) });
+    this.wireLog.sent(datagram, this.now(), note);
     this.transmit(datagram);
   }
 
   /** Subclasses call this for each datagram from the implementation. */
   protected arrived(datagram: Uint8Array): void {
-    const at = this.now();
-    this.transcript.push({ dir: 'received', at, hex: hex(datagram) });
-    this.queue.push({ datagram, at });
+    this.wireLog.arrived(datagram, this.now());
     const w = this.waiter;
     this.waiter = undefined;
     w?.();
@@ -43,7 +42,7 @@ export abstract class RealTimeWire implements Wire {
 
   async receive(timeoutMs: number): Promise<Uint8Array | undefined> {
     const deadline = performance.now() + timeoutMs;
-    while (this.queue.length === 0) {
+    while (this.wireLog.waiting === 0) {
       const left = deadline - performance.now();
       if (left <= 0) return undefined;
       await new Promise<void>((resolve) => {
@@ -57,14 +56,11 @@ export abstract class RealTimeWire implements Wire {
         };
       });
     }
-    const next = this.queue.shift();
-    if (next === undefined) return undefined;
-    this.lastArrival = next.at;
-    return next.datagram;
+    return this.wireLog.next();
   }
 
   arrivedAt(): number {
-    return this.lastArrival;
+    return this.wireLog.arrivedAt();
   }
 
   async sleep(ms: number): Promise<void> {
@@ -72,12 +68,7 @@ export abstract class RealTimeWire implements Wire {
   }
 
   annotate(note: string): void {
-    for (let i = this.transcript.length - 1; i >= 0; i--) {
-      const e = this.transcript[i]!;
-      if (e.dir !== 'received') continue;
-      this.transcript[i] = { ...e, note: e.note === undefined ? note : `${e.note}; ${note}` };
-      return;
-    }
+    this.wireLog.annotate(note);
   }
 }
 

@@ -8,6 +8,7 @@ import type { EngineEvent } from '../../reference/engine.ts';
 import { Scheduler } from '../net/scheduler.ts';
 import type { WireEvent } from '../report/model.ts';
 import type { Wire } from './types.ts';
+import { WireLog } from './wire-log.ts';
 
 /** The part of the reference `Endpoint` the wire drives. */
 export interface SansIoEndpoint {
@@ -18,14 +19,10 @@ export interface SansIoEndpoint {
   pollEvent(): EngineEvent | undefined;
 }
 
-const hex = (d: Uint8Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
-
 export class VirtualWire implements Wire {
   readonly clock = 'virtual' as const;
-  readonly transcript: WireEvent[] = [];
   readonly scheduler = new Scheduler(0);
-  private readonly queue: { readonly datagram: Uint8Array; readonly at: number }[] = [];
-  private lastArrival = 0;
+  private readonly wireLog = new WireLog();
   private cancelTimer: (() => void) | undefined;
   private armedAt: number | undefined;
 
@@ -58,8 +55,7 @@ export class VirtualWire implements Wire {
     for (;;) {
       let moved = false;
       for (let d = this.endpoint.pollTransmit(); d !== undefined; d = this.endpoint.pollTransmit()) {
-        this.transcript.push({ dir: 'received', at: this.now(), hex: hex(d) });
-        this.queue.push({ datagram: d, at: this.now() });
+        this.wireLog.arrived(d, this.now());
         moved = true;
       }
       for (let e = this.endpoint.pollEvent(); e !== undefined; e = this.endpoint.pollEvent()) {
@@ -82,28 +78,29 @@ export class VirtualWire implements Wire {
     }
   }
 
+  get transcript(): readonly WireEvent[] {
+    return this.wireLog.transcript;
+  }
+
   send(datagram: Uint8Array, note?: string): void {
-    this.transcript.push({ dir: 'sent', at: this.now(), hex: hex(datagram), ...(note === undefined ? {} : { note }) });
+    this.wireLog.sent(datagram, this.now(), note);
     const copy = datagram.slice();
     this.drive((now) => this.endpoint.receive(copy, now));
   }
 
   async receive(timeoutMs: number): Promise<Uint8Array | undefined> {
     const deadline = this.now() + timeoutMs;
-    while (this.queue.length === 0) {
+    while (this.wireLog.waiting === 0) {
       if (!this.scheduler.step(deadline)) {
         this.scheduler.runUntil(deadline);
         break;
       }
     }
-    const next = this.queue.shift();
-    if (next === undefined) return undefined;
-    this.lastArrival = next.at;
-    return next.datagram;
+    return this.wireLog.next();
   }
 
   arrivedAt(): number {
-    return this.lastArrival;
+    return this.wireLog.arrivedAt();
   }
 
   async sleep(ms: number): Promise<void> {
@@ -111,12 +108,7 @@ export class VirtualWire implements Wire {
   }
 
   annotate(note: string): void {
-    for (let i = this.transcript.length - 1; i >= 0; i--) {
-      const e = this.transcript[i]!;
-      if (e.dir !== 'received') continue;
-      this.transcript[i] = { ...e, note: e.note === undefined ? note : `${e.note}; ${note}` };
-      return;
-    }
+    this.wireLog.annotate(note);
   }
 
   close(): void {
