@@ -7,6 +7,7 @@
  */
 import { AlertDescription, AlertLevel } from '../../reference/wire/enums.ts';
 import type { Extension } from '../../reference/wire/extensions.ts';
+import { keyExchangeOf } from '../../reference/wire/suites.ts';
 import {
   AlertGenerator,
   ApplicationDataGenerator,
@@ -32,18 +33,19 @@ import {
 import type { Node } from '../conversation/tree.ts';
 import { clientCompletes, completedHandshake } from './client-handshake.ts';
 import { Chain, cookieExchangeWithClient, expectClientFlight5, serverFlight6 } from './flows.ts';
-import type { Probe } from './types.ts';
+import type { Probe, ProbeContext } from './types.ts';
 
 const GROUP = 'client-messages';
 
-/** Flight 4 of a certificate suite after the cookie exchange, with any message replaced. */
-function flight4(o: { serverHello?: Node; serverKeyExchange?: Node; end?: Node[] } = {}): Chain {
-  return cookieExchangeWithClient().then(
-    o.serverHello ?? new ServerHelloGenerator(),
-    new CertificateGenerator(),
-    o.serverKeyExchange ?? new ServerKeyExchangeGenerator(),
-    ...(o.end ?? [new ServerHelloDoneGenerator()]),
-  );
+/**
+ * Flight 4 of the probe's suite after the cookie exchange, with any message replaced: Certificate
+ * only for a certificate suite, ServerKeyExchange except for plain PSK (no identity hint).
+ */
+function flight4(ctx: ProbeContext, o: { serverHello?: Node; serverKeyExchange?: Node; end?: Node[] } = {}): Chain {
+  const kx = keyExchangeOf(ctx.suite);
+  const certificate = kx !== 'psk' && kx !== 'ecdhe_psk' ? [new CertificateGenerator()] : [];
+  const keyExchange = kx !== 'psk' || o.serverKeyExchange !== undefined ? [o.serverKeyExchange ?? new ServerKeyExchangeGenerator()] : [];
+  return cookieExchangeWithClient().then(o.serverHello ?? new ServerHelloGenerator(), ...certificate, ...keyExchange, ...(o.end ?? [new ServerHelloDoneGenerator()]));
 }
 
 /** The client ends the handshake with a fatal alert of one of these descriptions. */
@@ -71,7 +73,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     role: 'client',
     title: 'A ServerHello choosing a suite the client did not offer ends the handshake with a fatal illegal_parameter or handshake_failure alert',
     requirements: ['RFC5246-7.4.1.3-cipher-suite', 'RFC5246-7.2.2-illegal-parameter'],
-    build: () => fatal(flight4({ serverHello: new ServerHelloGenerator({ suite: UNOFFERED_SUITE }), end: [new ServerHelloDoneGenerator()] }), AlertDescription.illegal_parameter, AlertDescription.handshake_failure).root,
+    build: (ctx) => fatal(flight4(ctx, { serverHello: new ServerHelloGenerator({ suite: UNOFFERED_SUITE }), end: [new ServerHelloDoneGenerator()] }), AlertDescription.illegal_parameter, AlertDescription.handshake_failure).root,
   },
   {
     name: 'server-hello-version-dtls13',
@@ -79,7 +81,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     role: 'client',
     title: 'A ServerHello with server_version fefc, above the DTLS 1.2 the client offered, ends the handshake with a fatal protocol_version alert',
     requirements: ['RFC5246-7.4.1.3-server-version', 'RFC5246-7.2.2-protocol-version'],
-    build: () => fatal(flight4({ serverHello: new ServerHelloGenerator({ version: 0xfefc }) }), AlertDescription.protocol_version).root,
+    build: (ctx) => fatal(flight4(ctx, { serverHello: new ServerHelloGenerator({ version: 0xfefc }) }), AlertDescription.protocol_version).root,
   },
   {
     name: 'server-hello-version-tls12',
@@ -87,7 +89,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     role: 'client',
     title: 'A ServerHello with the TLS 1.2 version 0303, which is not a DTLS version, ends the handshake with a fatal protocol_version alert',
     requirements: ['RFC5246-7.4.1.3-server-version', 'RFC6347-4.1-version'],
-    build: () => fatal(flight4({ serverHello: new ServerHelloGenerator({ version: 0x0303 }) }), AlertDescription.protocol_version).root,
+    build: (ctx) => fatal(flight4(ctx, { serverHello: new ServerHelloGenerator({ version: 0x0303 }) }), AlertDescription.protocol_version).root,
   },
   {
     name: 'server-hello-unsolicited-extension',
@@ -95,7 +97,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     role: 'client',
     title: 'A ServerHello carrying a known extension the client did not offer (server_name, or else status_request, session_ticket, encrypt_then_mac) ends the handshake with a fatal unsupported_extension alert',
     requirements: ['RFC5246-7.4.1.4-unsolicited'],
-    build: () => fatal(flight4({ serverHello: new UnsolicitedExtensionServerHelloGenerator(UNSOLICITED_CANDIDATES) }), AlertDescription.unsupported_extension).root,
+    build: (ctx) => fatal(flight4(ctx, { serverHello: new UnsolicitedExtensionServerHelloGenerator(UNSOLICITED_CANDIDATES) }), AlertDescription.unsupported_extension).root,
   },
   // The MUST covers every type, including one the client does not implement at all.
   {
@@ -104,8 +106,8 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     role: 'client',
     title: 'A ServerHello carrying an extension of a type the client does not know (40, reserved) ends the handshake with a fatal unsupported_extension alert',
     requirements: ['RFC5246-7.4.1.4-unsolicited'],
-    build: () =>
-      fatal(flight4({ serverHello: new ServerHelloGenerator({ extraExtensions: [{ kind: 'raw', type: UNKNOWN_EXTENSION, body: new Uint8Array(0) }] }) }), AlertDescription.unsupported_extension).root,
+    build: (ctx) =>
+      fatal(flight4(ctx, { serverHello: new ServerHelloGenerator({ extraExtensions: [{ kind: 'raw', type: UNKNOWN_EXTENSION, body: new Uint8Array(0) }] }) }), AlertDescription.unsupported_extension).root,
   },
   {
     name: 'server-key-exchange-bad-signature',
@@ -114,7 +116,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     suiteKind: 'certificate',
     title: 'A ServerKeyExchange whose signature does not verify under the server certificate ends the handshake with a fatal decrypt_error alert',
     requirements: ['RFC5246-7.2.2-decrypt-error', 'RFC8422-5.4'],
-    build: () => fatal(flight4({ serverKeyExchange: new ServerKeyExchangeGenerator({ corruptSignature: true }) }), AlertDescription.decrypt_error).root,
+    build: (ctx) => fatal(flight4(ctx, { serverKeyExchange: new ServerKeyExchangeGenerator({ corruptSignature: true }) }), AlertDescription.decrypt_error).root,
   },
   {
     name: 'server-finished-forged',
@@ -123,8 +125,8 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     suiteKind: 'certificate',
     title: 'A server Finished with a wrong verify_data ends the handshake with a fatal decrypt_error alert, and the client sends no application data',
     requirements: ['RFC5246-7.4.9-finished', 'RFC5246-7.2.2-decrypt-error'],
-    build: () => {
-      const chain = expectClientFlight5(flight4()).then(new ChangeCipherSpecGenerator(), new FinishedGenerator({ xor: 0xff }));
+    build: (ctx) => {
+      const chain = expectClientFlight5(flight4(ctx)).then(new ChangeCipherSpecGenerator(), new FinishedGenerator({ xor: 0xff }));
       return fatal(chain, AlertDescription.decrypt_error).then(new ExpectNoMessage(1000)).root;
     },
   },
@@ -134,7 +136,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     role: 'client',
     title: 'A Finished where the ServerHelloDone belongs (no key exchange, no ChangeCipherSpec) ends the handshake with a fatal unexpected_message alert',
     requirements: ['RFC5246-7.4-order', 'RFC5246-7.4.9-ccs-first', 'RFC5246-7.2.2-unexpected-message'],
-    build: () => fatal(flight4({ end: [new FinishedGenerator({ verifyData: new Uint8Array(12) })] }), AlertDescription.unexpected_message).root,
+    build: (ctx) => fatal(flight4(ctx, { end: [new FinishedGenerator({ verifyData: new Uint8Array(12) })] }), AlertDescription.unexpected_message).root,
   },
   // A ChangeCipherSpec before the ServerHelloDone, with no record missing before it. RFC 5246 §7.1
   // puts it after the key exchange; RFC 6347 §4.2.5 notes that a receiver can tell from the
@@ -148,7 +150,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     title: 'A ChangeCipherSpec sent before the ServerHelloDone is refused with a fatal unexpected_message alert or dropped, after which the handshake completes normally',
     requirements: ['RFC5246-7.1-early-ccs', 'RFC5246-7.2.2-unexpected-message'],
     build: (ctx) => {
-      const chain = flight4({ end: [new ChangeCipherSpecGenerator({ keepEpoch: true }), new ServerHelloDoneGenerator()] });
+      const chain = flight4(ctx, { end: [new ChangeCipherSpecGenerator({ keepEpoch: true }), new ServerHelloDoneGenerator()] });
       const refused = new ExpectAlert(AlertLevel.fatal, AlertDescription.unexpected_message);
       const dropped = new ExpectClientKeyExchange();
       refused.or(dropped);
@@ -166,7 +168,7 @@ export const CLIENT_MESSAGES_PROBES: readonly Probe[] = [
     requirements: ['RFC7627-5.2-client-abort', 'RFC7627-5.2-legacy-derivation'],
     needs: ['ems'],
     build: (ctx) => {
-      const chain = flight4({ serverHello: new ServerHelloGenerator({ noExtendedMasterSecret: true }) });
+      const chain = flight4(ctx, { serverHello: new ServerHelloGenerator({ noExtendedMasterSecret: true }) });
       const abort = new ExpectAlert(AlertLevel.fatal, AlertDescription.handshake_failure);
       const legacy = new ExpectClientKeyExchange();
       abort.or(legacy);

@@ -144,34 +144,40 @@ export const SERVER_FRAGMENTS: readonly Probe[] = [
     },
   },
   {
-    // An empty fragment carries no bytes; nothing in RFC 6347 makes it wrong, and reassembly
-    // from the others is unaffected.
+    // An empty fragment carries no bytes. RFC 6347 §4.2.3 neither allows nor forbids one (its
+    // sender divides a message into "contiguous data ranges"; RFC 5246 §6.2.1 forbids empty
+    // handshake records, and this record is not empty: it holds a fragment header). So a server
+    // may reassemble the message from the other fragments and complete the handshake, or refuse
+    // the empty fragment with a fatal alert; it must not stall or take the empty ones for data.
     name: 'zero-length-fragment',
     group: 'server-fragments',
     role: 'server',
-    title: 'Empty fragments among the fragments of a ClientKeyExchange do not keep the server from reassembling it and completing the handshake',
+    title: 'Empty fragments among the fragments of a ClientKeyExchange are either passed over, the server reassembling the message and completing the handshake, or refused with a fatal alert',
     requirements: ['RFC6347-4.2.3-reassembly'],
-    build: (ctx) =>
-      finish(
-        clientFlight5(shapedHellos(ctx, {})).then(
-          new FragmentMessage({
-            msgType: HandshakeType.client_key_exchange,
-            fragments: [
-              { offset: 0, length: 0 },
-              { offset: 0, length: 20 },
-              { offset: 20, length: 0 },
-              { offset: 20, length: 0x10000 },
-            ],
-          }),
-        ),
-      ).root,
+    build: (ctx) => {
+      const chain = clientFlight5(shapedHellos(ctx, {})).then(
+        new FragmentMessage({
+          msgType: HandshakeType.client_key_exchange,
+          fragments: [
+            { offset: 0, length: 0 },
+            { offset: 0, length: 20 },
+            { offset: 20, length: 0 },
+            { offset: 20, length: 0x10000 },
+          ],
+        }),
+      );
+      const ccs = new ExpectChangeCipherSpec();
+      const done = ccs.add(new ExpectFinished());
+      chain.then(ccs.or(new ExpectAlert(AlertLevel.fatal)));
+      return exchangeData(chain.at(done)).root;
+    },
   },
   {
     // Flight 5 as ClientKeyExchange[0], Finished[0], ClientKeyExchange[1], ChangeCipherSpec,
     // Finished[1]: two messages in reassembly at once. The first Finished fragment is protected
     // under the epoch the ChangeCipherSpec only opens: a server may hold it or drop it (RFC 6347
-    // §4.1); if it drops it, the flight comes again after two seconds of silence. (Assumes no
-    // CertificateRequest, as probe servers send none by default.)
+    // §4.1); if it drops it, the flight comes again after two seconds of silence. The order counts
+    // from the end of the flight, so a client Certificate (when the server asks for one) goes first.
     name: 'fragments-interleaved',
     group: 'server-fragments',
     role: 'server',
@@ -183,7 +189,7 @@ export const SERVER_FRAGMENTS: readonly Probe[] = [
           clientFlight5(shapedHellos(ctx, {})).then(
             new FragmentMessage({ msgType: HandshakeType.client_key_exchange, fragments: [{ offset: 0, length: 16 }, { offset: 16, length: 0x10000 }] }),
             new FragmentMessage({ msgType: HandshakeType.finished, fragments: [{ offset: 0, length: 6 }, { offset: 6, length: 6 }] }),
-            new ReorderFlight([0, 3, 1, 2, 4]),
+            new ReorderFlight([-5, -2, -4, -3, -1]),
           ),
           2,
         ),

@@ -59,22 +59,29 @@ export const SERVER_RECORDS: readonly Probe[] = [
     build: (ctx) => exchangeData(serverFinishedAfterRetransmissions(clientFlight5(toServerHelloDone(ctx)).then(new ReorderFlight('reverse')), 2)).root,
   },
   {
-    // Replays of the same bytes can only be told apart from the first delivery through an echo.
+    // An echo shows a second delivery as a second echo. Without one, what the application reports
+    // it read (s_server prints it as it comes; in-process peers collect it) is one stream: a
+    // replay delivered shows up as the text twice in a row, since nothing else is sent in
+    // between, and the data sent next must follow the first copy directly (which also shows that
+    // the stream is the data as read, so that the check before it could have seen the copy).
     name: 'replayed-application-data',
     group: 'server-records',
     role: 'server',
     title: 'An application data record replayed byte for byte (same epoch and sequence number) is not delivered a second time',
     requirements: ['RFC6347-4.1.2.6-replay'],
-    needs: ['echo'],
-    build: (ctx) =>
-      handshakeWithServer(ctx).then(
-        new ApplicationDataGenerator('dtlsprobe replayed record\n'),
-        new ExpectDelivery('dtlsprobe replayed record\n'),
+    build: (ctx) => {
+      const first = 'dtlsprobe replayed record\n';
+      const next = 'dtlsprobe after the replay\n';
+      const echo = ctx.iut.features.includes('echo');
+      return handshakeWithServer(ctx).then(
+        new ApplicationDataGenerator(first),
+        new ExpectDelivery(first),
         new ReplayLastFlight(),
-        new ExpectNoDelivery('dtlsprobe replayed record\n', 1500),
-        new ApplicationDataGenerator('dtlsprobe after the replay\n'),
-        new ExpectDelivery('dtlsprobe after the replay\n'),
-      ).root,
+        new ExpectNoDelivery(echo ? first : first + first, 1500),
+        new ApplicationDataGenerator(next),
+        new ExpectDelivery(echo ? next : first + next),
+      ).root;
+    },
   },
   {
     name: 'record-below-replay-window',
