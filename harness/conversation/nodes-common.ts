@@ -366,11 +366,11 @@ export class ExpectRetransmission extends Command {
     const seenBefore = peer.inbound.retransmissions.filter(want).length;
     const since = peer.lastTransmissionOf(this.o.msgType);
     const deadline = peer.wire.now() + (this.o.timeoutMs ?? peer.defaultTimeoutMs);
+    const duplicates = peer.inbound.duplicates;
     while (peer.inbound.retransmissions.filter(want).length === seenBefore) {
       const left = deadline - peer.wire.now();
-      if (left <= 0) throw new ProbeFailure(`no retransmission within ${this.o.timeoutMs ?? peer.defaultTimeoutMs} ms`);
-      const d = await peer.wire.receive(left);
-      if (d === undefined) throw new ProbeFailure(`no retransmission within ${this.o.timeoutMs ?? peer.defaultTimeoutMs} ms`);
+      const d = left > 0 ? await peer.wire.receive(left) : undefined;
+      if (d === undefined) throw new ProbeFailure(`no retransmission within ${this.o.timeoutMs ?? peer.defaultTimeoutMs} ms${reusedRecordsNote(peer, duplicates)}`);
       peer.wire.annotate(peer.inbound.take(d, peer.wire.arrivedAt()));
     }
     const r = peer.inbound.retransmissions.filter(want)[seenBefore]!;
@@ -410,7 +410,11 @@ export class ReplayLastFlight extends Generator {
   }
 }
 
-/** Reorders the flight being built: `order` lists the indices of the queued records. */
+/**
+ * Reorders the flight being built: `order` lists the indices of the queued records (negative ones
+ * count from the end, -1 the last); records it does not name go first, in their own order (such as
+ * the client Certificate a server may ask for ahead of the messages a probe reorders).
+ */
 export class ReorderFlight extends Command {
   readonly name = 'ReorderFlight';
   constructor(private readonly order: 'reverse' | readonly number[]) {
@@ -421,7 +425,11 @@ export class ReorderFlight extends Command {
   }
   async run(peer: Peer): Promise<void> {
     const q = peer.outbox;
-    peer.outbox = this.order === 'reverse' ? q.slice().reverse() : this.order.map((i) => q[i]!).filter((x) => x !== undefined);
+    if (this.order === 'reverse') peer.outbox = q.slice().reverse();
+    else {
+      const named = this.order.map((i) => (i < 0 ? q.length + i : i)).filter((i) => i >= 0 && i < q.length);
+      peer.outbox = [...q.filter((_, i) => !named.includes(i)), ...named.map((i) => q[i]!)];
+    }
     peer.flush();
   }
 }
@@ -483,6 +491,16 @@ export class ExpectNoRetransmission extends Command {
 
 const kindName = (t: number | 'change_cipher_spec'): string => (t === 'change_cipher_spec' ? 'ChangeCipherSpec' : HandshakeType.nameOf(t));
 
+/**
+ * What to add to a "no retransmission" failure when records came again byte for byte in the wait:
+ * a resend under record numbers already used is dropped by replay detection (RFC 6347 §4.1.2.6),
+ * as every record is new to the record layer, with a new sequence number (§4.2.2).
+ */
+function reusedRecordsNote(peer: Peer, duplicatesBefore: number): string {
+  const n = peer.inbound.duplicates - duplicatesBefore;
+  return n === 0 ? '' : ` (${n} record${n === 1 ? '' : 's'} came again under record numbers already used, dropped as replays: a retransmission needs new record sequence numbers)`;
+}
+
 /** Waits until the `n`th retransmission of `msgType` (any, when undefined) is recorded; undefined on timeout. */
 async function awaitRetransmission(peer: Peer, msgType: number | 'change_cipher_spec' | undefined, n: number, timeoutMs: number): Promise<Retransmission | undefined> {
   const want = (r: Retransmission): boolean => msgType === undefined || r.msgType === msgType;
@@ -529,12 +547,13 @@ export class ExpectRetransmissionBackoff extends Command {
     let previous = peer.lastTransmissionOf(this.o.msgType);
     if (previous === undefined) throw new ProbeFailure('nothing was sent that could be retransmitted');
     const gaps: number[] = [];
+    const duplicates = peer.inbound.duplicates;
     for (let i = 0; i < this.o.count; i++) {
       const longest = i === 0 ? this.o.firstMs.max : gaps[i - 1]! * (this.o.factor?.max ?? 4);
       const waitFrom = peer.wire.now();
       const r = await awaitRetransmission(peer, this.o.msgType, seenBefore + i, Math.max(0, previous + longest - waitFrom) + 1000);
       if (r === undefined) {
-        throw new ProbeFailure(`retransmission ${i + 1} of ${this.o.count} did not come (gaps so far: ${gaps.map((g) => g.toFixed(0)).join(', ') || 'none'} ms)`);
+        throw new ProbeFailure(`retransmission ${i + 1} of ${this.o.count} did not come (gaps so far: ${gaps.map((g) => g.toFixed(0)).join(', ') || 'none'} ms)${reusedRecordsNote(peer, duplicates)}`);
       }
       const gap = r.at - previous;
       gaps.push(gap);
@@ -823,10 +842,11 @@ export class ExpectFlightRetransmission extends Command {
     const missing = (): (number | 'change_cipher_spec')[] => this.o.msgTypes.filter((t) => count(t) <= before.get(t)!);
     const timeout = this.o.timeoutMs ?? peer.defaultTimeoutMs;
     const deadline = peer.wire.now() + timeout;
+    const duplicates = peer.inbound.duplicates;
     while (missing().length > 0) {
       const left = deadline - peer.wire.now();
       const d = left > 0 ? await peer.wire.receive(left) : undefined;
-      if (d === undefined) throw new ProbeFailure(`within ${timeout} ms, no retransmission of ${missing().map(kindName).join(', ')}`);
+      if (d === undefined) throw new ProbeFailure(`within ${timeout} ms, no retransmission of ${missing().map(kindName).join(', ')}${reusedRecordsNote(peer, duplicates)}`);
       peer.wire.annotate(peer.inbound.take(d, peer.wire.arrivedAt()));
     }
     for (const t of this.o.msgTypes) {

@@ -15,14 +15,22 @@
  * - extended_master_secret is switched on here (`extendedMasterSecret: true`): the client offers it;
  *   the server puts it in its ServerHello whether the client offered it or not, and uses the
  *   extended master secret only when both did.
- * - `close()` sends no close_notify; any alert received raises werift's close event.
+ * - it retransmits a flight on a timer (0.5 s, then 1, 1.5, 2 s ... apart, 10 times) and when the
+ *   peer's previous flight comes again, but byte for byte, under the record sequence numbers of the
+ *   first transmission: a peer that checks for replays (the harness does) drops every copy.
+ * - it sends no alert at all: `close()` sends no close_notify. A warning alert (close_notify)
+ *   raises its close event and nothing more (the keys stay, later data is still delivered); a
+ *   fatal alert is thrown and caught inside its record handler, with no event.
+ * - it raises its connect event again for each Finished that comes again; the client application
+ *   here sends its line on the first only.
  *
  * How a session ends on its own, in `exit()` (an in-process library cannot crash the process, so
  * `signal` carries the description): an exception werift throws out of its `onData` on our input
- * (e.g. a datagram shorter than a record header) is `{code: null, signal: 'exception: <message>'}`,
- * a finding; werift's error event (a handshake failure, retransmissions used up) is `{code: 1,
- * signal: 'error: <message>'}`; its close event (an alert arrived) is `{code: 0, signal: 'closed:
- * alert received'}`. The most severe one is kept.
+ * (a datagram shorter than a record header, a record a byte shorter than its length field says) is
+ * `{code: null, signal: 'exception: <message>'}`, a finding: on a real UDP socket it would escape the
+ * socket's message handler and end the process; werift's error event (a handshake failure,
+ * retransmissions used up) is `{code: 1, signal: 'error: <message>'}`; its close event (a warning
+ * alert arrived) is `{code: 0, signal: 'closed: alert received'}`. The most severe one is kept.
  *
  * werift's retransmission and polling waits are `timers/promises` timers it gives no way to cancel;
  * every call into werift runs inside an AsyncLocalStorage context, an async hook notes each Timeout
@@ -274,10 +282,14 @@ class WeriftSession implements IutSession {
       throw new IutError(`werift-dtls refused its ${this.role} options: ${message(e)}`);
     }
     this.socket = socket;
+    let connected = false;
     socket.onConnect.subscribe(() => {
       const { cipherSuite, namedCurve } = socket.cipher;
       this.note(`handshake complete: suite 0x${(cipherSuite ?? 0).toString(16).padStart(4, '0')}, group ${namedCurve ?? '?'}`);
-      if (this.role === 'client') this.sendData(Buffer.from(WERIFT_CLIENT_LINE), 'its line');
+      // werift raises its connect event again for every Finished that comes again (a retransmitted
+      // final flight): the application sends its line once, on the first.
+      if (this.role === 'client' && !connected) this.sendData(Buffer.from(WERIFT_CLIENT_LINE), 'its line');
+      connected = true;
     });
     socket.onData.subscribe((data) => {
       this.note(`application data: ${data.length} bytes`);
