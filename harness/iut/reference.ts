@@ -68,7 +68,8 @@ export class ReferenceImplementation implements Implementation {
           })
         : new Endpoint({ ...common, role: 'client', ...(psk === undefined ? {} : { psk }) });
     const log: string[] = [];
-    const received: Uint8Array[] = [];
+    // what the application received, as one stream: a record delivered twice shows as its text twice
+    let received = Buffer.alloc(0);
     const onEvent = (e: EngineEvent, now: number): void => {
       switch (e.kind) {
         case 'handshake-complete':
@@ -76,7 +77,7 @@ export class ReferenceImplementation implements Implementation {
           if (request.role === 'client') endpoint.send(utf8.encode(REFERENCE_CLIENT_DATA));
           break;
         case 'data':
-          received.push(e.data);
+          received = Buffer.concat([received, e.data]);
           log.push(`${now} ms data: ${JSON.stringify(Buffer.from(e.data).toString('latin1'))}`);
           if (request.role === 'server' && endpoint.status === 'established') endpoint.send(e.data);
           break;
@@ -100,7 +101,7 @@ export class ReferenceImplementation implements Implementation {
     const session: IutSession = {
       wire,
       delivered: async (data, timeoutMs) => {
-        const has = (): boolean => received.some((d) => Buffer.from(d).includes(Buffer.from(data)));
+        const has = (): boolean => received.includes(Buffer.from(data));
         if (!has()) await wire.sleep(Math.min(timeoutMs, 1));
         return has();
       },
