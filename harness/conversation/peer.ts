@@ -89,7 +89,7 @@ export class Peer {
   lastFlight: Outgoing[] = [];
   /** Packs the whole flight into one datagram instead of one record per datagram. */
   packFlight = false;
-  /** Drops (instead of sending) outgoing datagrams whose index in the flight is listed. */
+  /** Drops (instead of sending) outgoing datagrams whose index in the flight is listed (negative: from the end, -1 the last). */
   dropIndices: ReadonlySet<number> = new Set();
 
   constructor(o: PeerOptions) {
@@ -190,7 +190,7 @@ export class Peer {
       return;
     }
     flight.forEach((o, i) => {
-      if (drop.has(i)) {
+      if (drop.has(i) || drop.has(i - flight.length)) {
         this.log(`  (dropped: ${o.note})`);
         return;
       }

@@ -266,6 +266,8 @@ const GNUTLS_PSK_PRIORITY = 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:+ECDHE-
  * - `gnutls` 3.7: `gnutls-serv --udp` binds 0.0.0.0 and :: (it has no bind option) and sends
  *   HelloVerifyRequest unless `--nocookie`; `--echo` sends back what it gets. `--alpn` takes one
  *   protocol per option, so a probe's protocols come through as one comma-joined name: give it one.
+ *   `--alpn-fatal` makes it refuse a ClientHello none of whose protocols match (RFC 7301 §3.2);
+ *   without it GnuTLS carries on without ALPN.
  *   `gnutls-cli` checks the certificate against `--x509cafile` and the address 127.0.0.1 (the
  *   leaf's IP SAN), so no `--insecure`; it prints "- Handshake was completed". NORMAL's AEAD ECDSA
  *   suites (c02b, c02c, cca9, c0ac, c0ad); PSK with GNUTLS_PSK_PRIORITY (gnutls-cli with ccac
@@ -342,7 +344,7 @@ export const BUILTIN_EXTERNAL: Readonly<Record<string, ExternalSpec>> = {
     },
     version: ['gnutls-serv', '--version'],
     server: {
-      command: 'gnutls-serv --udp --echo -p {port} --x509certfile {cert} --x509keyfile {key} [--alpn {alpn}]',
+      command: 'gnutls-serv --udp --echo -p {port} --x509certfile {cert} --x509keyfile {key} [--alpn {alpn} --alpn-fatal]',
       pskCommand: `gnutls-serv --udp --echo -p {port} --pskpasswd {psk_file} --priority ${GNUTLS_PSK_PRIORITY}`,
       ready: 'listening on IPv4 \\S+ port \\d+\\.\\.\\.done',
       env: { SSLKEYLOGFILE: '{keylog}' },
