@@ -8,18 +8,9 @@
  * gap 1.5 to 3 times the one before (RFC 6347 §4.2.4.1 asks for 1 s, doubling).
  */
 import { HandshakeType } from '../../reference/wire/enums.ts';
-import {
-  AdvanceClock,
-  ApplicationDataGenerator,
-  ExpectApplicationData,
-  ExpectDelivery,
-  ExpectNoMessage,
-  ExpectNoRetransmission,
-  ExpectRetransmission,
-  ExpectRetransmissionBackoff,
-  Impair,
-  RetransmitFlight,
-} from '../conversation/nodes-common.ts';
+import { ApplicationDataGenerator, ExpectApplicationData, ExpectDelivery, ExpectNoMessage } from '../conversation/nodes-common.ts';
+import { Impair, RetransmitFlight } from '../conversation/nodes-flight.ts';
+import { AdvanceClock, ExpectNoRetransmission, ExpectRetransmission, ExpectRetransmissionBackoff } from '../conversation/nodes-timing.ts';
 import { ExpectClientHello, ExpectClientHelloWithCookie, HelloVerifyRequestGenerator } from '../conversation/nodes-server.ts';
 import { Chain, cookieExchangeWithClient, expectClientFlight5, handshakeWithClient, serverFlight4, serverFlight6 } from './flows.ts';
 import type { Probe, ProbeContext } from './types.ts';

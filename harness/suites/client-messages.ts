@@ -8,18 +8,8 @@
 import { AlertDescription, AlertLevel } from '../../reference/wire/enums.ts';
 import type { Extension } from '../../reference/wire/extensions.ts';
 import { keyExchangeOf } from '../../reference/wire/suites.ts';
-import {
-  AlertGenerator,
-  ApplicationDataGenerator,
-  ChangeCipherSpecGenerator,
-  ExpectAlert,
-  ExpectChangeCipherSpec,
-  ExpectDelivery,
-  ExpectFinished,
-  ExpectNoMessage,
-  FinishedGenerator,
-  SetMessageSeq,
-} from '../conversation/nodes-common.ts';
+import { AlertGenerator, ApplicationDataGenerator, ChangeCipherSpecGenerator, ExpectAlert, ExpectChangeCipherSpec, ExpectDelivery, ExpectFinished, ExpectNoMessage, FinishedGenerator } from '../conversation/nodes-common.ts';
+import { SetMessageSeq } from '../conversation/nodes-flight.ts';
 import {
   CertificateGenerator,
   ExpectClientKeyExchange,

@@ -10,27 +10,8 @@
  * connection still delivers data.
  */
 import { AlertDescription, AlertLevel, ContentType } from '../../reference/wire/enums.ts';
-import {
-  ApplicationDataGenerator,
-  ChangeCipherSpecGenerator,
-  DuplicateRecords,
-  ExpectAlert,
-  ExpectChangeCipherSpec,
-  ExpectDelivery,
-  ExpectFinished,
-  ExpectNoDelivery,
-  ExpectNoMessage,
-  FinishedGenerator,
-  FragmentMessage,
-  FragmentWithOverlap,
-  Impair,
-  MergeRecords,
-  RawRecordGenerator,
-  RearrangeQueued,
-  ReorderFlight,
-  ReplayLastFlight,
-  RetransmitFlight,
-} from '../conversation/nodes-common.ts';
+import { ApplicationDataGenerator, ChangeCipherSpecGenerator, ExpectAlert, ExpectChangeCipherSpec, ExpectDelivery, ExpectFinished, ExpectNoDelivery, ExpectNoMessage, FinishedGenerator, RawRecordGenerator } from '../conversation/nodes-common.ts';
+import { DuplicateRecords, FragmentMessage, FragmentWithOverlap, Impair, MergeRecords, RearrangeQueued, ReorderFlight, ReplayLastFlight, RetransmitFlight } from '../conversation/nodes-flight.ts';
 import {
   CertificateGenerator,
   ExpectClientKeyExchange,

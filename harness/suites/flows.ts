@@ -6,19 +6,7 @@
  */
 import { AlertDescription, AlertLevel } from '../../reference/wire/enums.ts';
 import { keyExchangeOf } from '../../reference/wire/suites.ts';
-import {
-  AlertGenerator,
-  ApplicationDataGenerator,
-  ChangeCipherSpecGenerator,
-  Connect,
-  ExpectAlert,
-  ExpectApplicationData,
-  ExpectChangeCipherSpec,
-  ExpectClose,
-  ExpectDelivery,
-  ExpectFinished,
-  FinishedGenerator,
-} from '../conversation/nodes-common.ts';
+import { AlertGenerator, ApplicationDataGenerator, ChangeCipherSpecGenerator, Connect, ExpectAlert, ExpectApplicationData, ExpectChangeCipherSpec, ExpectClose, ExpectDelivery, ExpectFinished, FinishedGenerator } from '../conversation/nodes-common.ts';
 import {
   ClientHelloGenerator,
   type ClientHelloOptions,

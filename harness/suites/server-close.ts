@@ -4,7 +4,8 @@
  * connection, after the handshake or in the middle of it (RFC 5246 §7.2, §7.2.2).
  */
 import { AlertDescription, AlertLevel } from '../../reference/wire/enums.ts';
-import { AlertGenerator, ApplicationDataGenerator, ExpectAlert, ExpectClose, ExpectNoDelivery, ExpectNoMessage, ExpectNoRetransmission } from '../conversation/nodes-common.ts';
+import { AlertGenerator, ApplicationDataGenerator, ExpectAlert, ExpectClose, ExpectNoDelivery, ExpectNoMessage } from '../conversation/nodes-common.ts';
+import { ExpectNoRetransmission } from '../conversation/nodes-timing.ts';
 import { clientFlight5, exchangeData, handshakeWithServer, toServerHelloDone } from './flows.ts';
 import { fatal, oneOf, QUIET_MS, quiet } from './server-messages.ts';
 import type { Probe } from './types.ts';

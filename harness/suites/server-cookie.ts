@@ -6,14 +6,9 @@
  */
 import { AlertLevel } from '../../reference/wire/enums.ts';
 import type { Incoming } from '../conversation/incoming.ts';
-import {
-  AdvanceClock,
-  ExpectAlert,
-  ExpectAmplificationLimit,
-  ExpectNoMessage,
-  ExpectNoRetransmission,
-  RetransmitFlight,
-} from '../conversation/nodes-common.ts';
+import { ExpectAlert, ExpectNoMessage } from '../conversation/nodes-common.ts';
+import { RetransmitFlight } from '../conversation/nodes-flight.ts';
+import { AdvanceClock, ExpectAmplificationLimit, ExpectNoRetransmission } from '../conversation/nodes-timing.ts';
 import {
   ClientHelloGenerator,
   type ClientHelloOptions,

@@ -4,14 +4,8 @@
  * another message's, and a fragment whose length field disagrees with the message's.
  */
 import { AlertLevel, HandshakeType } from '../../reference/wire/enums.ts';
-import {
-  ExpectAlert,
-  ExpectChangeCipherSpec,
-  ExpectFinished,
-  ExpectNoMessage,
-  FragmentMessage,
-  ReorderFlight,
-} from '../conversation/nodes-common.ts';
+import { ExpectAlert, ExpectChangeCipherSpec, ExpectFinished, ExpectNoMessage } from '../conversation/nodes-common.ts';
+import { FragmentMessage, ReorderFlight } from '../conversation/nodes-flight.ts';
 import { ClientHelloGenerator, type ClientHelloOptions, ExpectHelloVerifyRequest, ExpectServerHello } from '../conversation/nodes-client.ts';
 import type { Node } from '../conversation/tree.ts';
 import { afterServerHello, Chain, clientFlight5, exchangeData, expectServerFinished } from './flows.ts';

@@ -14,22 +14,8 @@ import { readServerHello, writeClientHello } from '../../reference/wire/hello.ts
 import { writeClientKeyExchange } from '../../reference/wire/key-exchange.ts';
 import { decode } from '../../reference/wire/reader.ts';
 import { encode } from '../../reference/wire/writer.ts';
-import {
-  ApplicationDataGenerator,
-  ChangeCipherSpecGenerator,
-  CorruptTag,
-  ExpectAlert,
-  ExpectApplicationData,
-  ExpectChangeCipherSpec,
-  ExpectFinished,
-  ExpectHandshakeMessage,
-  ExpectNoDelivery,
-  ExpectNoMessage,
-  FinishedGenerator,
-  RawDatagramGenerator,
-  RawHandshakeGenerator,
-  RawRecordGenerator,
-} from '../conversation/nodes-common.ts';
+import { ApplicationDataGenerator, ChangeCipherSpecGenerator, ExpectAlert, ExpectApplicationData, ExpectChangeCipherSpec, ExpectFinished, ExpectHandshakeMessage, ExpectNoDelivery, ExpectNoMessage, FinishedGenerator, RawDatagramGenerator, RawHandshakeGenerator, RawRecordGenerator } from '../conversation/nodes-common.ts';
+import { CorruptTag } from '../conversation/nodes-flight.ts';
 import {
   ClientHelloGenerator,
   type ClientHelloOptions,

@@ -4,19 +4,8 @@
  * far ahead in sequence numbers, and a record of an epoch that does not exist yet.
  */
 import { ContentType } from '../../reference/wire/enums.ts';
-import {
-  ApplicationDataGenerator,
-  ExpectChangeCipherSpec,
-  ExpectDelivery,
-  ExpectFinished,
-  ExpectNoDelivery,
-  ExpectNoMessage,
-  Impair,
-  RawRecordGenerator,
-  ReorderFlight,
-  ReplayLastFlight,
-  RetransmitFlight,
-} from '../conversation/nodes-common.ts';
+import { ApplicationDataGenerator, ExpectChangeCipherSpec, ExpectDelivery, ExpectFinished, ExpectNoDelivery, ExpectNoMessage, RawRecordGenerator } from '../conversation/nodes-common.ts';
+import { Impair, ReorderFlight, ReplayLastFlight, RetransmitFlight } from '../conversation/nodes-flight.ts';
 import type { Node } from '../conversation/tree.ts';
 import { type Chain, clientFlight5, exchangeData, expectServerFinished, handshakeWithServer, toServerHelloDone } from './flows.ts';
 import type { Probe } from './types.ts';

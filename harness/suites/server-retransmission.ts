@@ -5,14 +5,8 @@
  * nothing; the final flight is resent each time the client's flight 5 comes again.
  */
 import { HandshakeType } from '../../reference/wire/enums.ts';
-import {
-  AdvanceClock,
-  ExpectFlightRetransmission,
-  ExpectRetransmission,
-  ExpectRetransmissionBackoff,
-  Impair,
-  RetransmitFlight,
-} from '../conversation/nodes-common.ts';
+import { Impair, RetransmitFlight } from '../conversation/nodes-flight.ts';
+import { AdvanceClock, ExpectFlightRetransmission, ExpectRetransmission, ExpectRetransmissionBackoff } from '../conversation/nodes-timing.ts';
 import { clientFlight5, exchangeData, expectServerFinished, handshakeWithServer, toServerHelloDone } from './flows.ts';
 import type { Probe, ProbeContext } from './types.ts';
 
