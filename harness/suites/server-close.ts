@@ -7,7 +7,7 @@ import { AlertDescription, AlertLevel } from '../../reference/wire/enums.ts';
 import { AlertGenerator, ApplicationDataGenerator, ExpectAlert, ExpectClose, ExpectNoDelivery, ExpectNoMessage } from '../conversation/nodes-common.ts';
 import { ExpectNoRetransmission } from '../conversation/nodes-timing.ts';
 import { clientFlight5, exchangeData, handshakeWithServer, toServerHelloDone } from './flows.ts';
-import { fatal, oneOf, QUIET_MS, quiet } from './server-messages.ts';
+import { fatal, oneOf, QUIET_MS, quiet } from './server-kit.ts';
 import type { Probe } from './types.ts';
 
 /** close_notify, waited for up to `ms`. */

@@ -9,7 +9,7 @@ import { type Extension, extensionTypeOf } from '../../reference/wire/extensions
 import { CheckServerHello, type ClientHelloOptions, defaultClientExtensions, ExpectServerHello } from '../conversation/nodes-client.ts';
 import type { Node } from '../conversation/tree.ts';
 import { afterServerHello, Chain, clientFlight5, exchangeData, expectServerFinished, handshakeWithServer, toServerHelloDone } from './flows.ts';
-import { fatal, helloThen, oneOf } from './server-messages.ts';
+import { fatal, helloThen, oneOf } from './server-kit.ts';
 import type { Probe, ProbeContext } from './types.ts';
 
 const utf8 = new TextEncoder();
