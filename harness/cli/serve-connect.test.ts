@@ -168,7 +168,8 @@ test('no DTLS answer: a closed port (ICMP) and a silent one (the retransmission 
   const quiet = connect(String(silent.localAddress.port), ['--insecure', '--timeout', '0.6']);
   t.is(await quiet.code, 1);
   t.is(quiet.err.join('\n'), `dtlsprobe connect: no DTLS answer from 127.0.0.1:${silent.localAddress.port} within 0.6 s`);
-  t.true(performance.now() - started < 2000, 'within the budget');
+  // only a bound against a hang: the budget's timeline itself is checked on virtual time (retransmissionBudget below)
+  t.true(performance.now() - started < 10_000, 'within the budget, not hanging');
   t.true(silent.queued >= 2, `the ClientHello and retransmissions of it reached the silent port (${silent.queued})`);
 });
 
