@@ -78,7 +78,7 @@ async function referenceServerConfig(suite: RsaSuite, mode: Mode): Promise<Omit<
 
 /** The reference client side of a run against a peer server: handshake, both chains checked, a line each way. */
 async function referenceClient(t: ExecutionContext, port: number, suite: RsaSuite, server: Peer, echoes: boolean): Promise<void> {
-  const client = await connectUdp({ host: '127.0.0.1', port, config: await referenceClientConfig(suite), handshakeTimeoutMs: 4000 });
+  const client = await connectUdp({ host: '127.0.0.1', port, config: await referenceClientConfig(suite), handshakeTimeoutMs: 10_000 });
   try {
     const negotiated = await client.handshake();
     t.is(negotiated.cipherSuite, suite.code);
@@ -88,7 +88,7 @@ async function referenceClient(t: ExecutionContext, port: number, suite: RsaSuit
 
     const afterHandshake = server.output.length;
     client.send(utf8('hello from dtlsprobe\n'));
-    await server.waitFor(/hello from dtlsprobe/, 3000, 'the client line', afterHandshake);
+    await server.waitFor(/hello from dtlsprobe/, 10_000, 'the client line', afterHandshake);
     if (!echoes) server.write('hello from the peer\n');
     t.is(text(await client.read()), echoes ? 'hello from dtlsprobe\n' : 'hello from the peer\n');
   } finally {
@@ -105,10 +105,10 @@ async function referenceServer(t: ExecutionContext, listening: UdpServer, suite:
   t.is(negotiated.peerChain.length, withCertificate ? 2 : 0, withCertificate ? 'the client sent leaf + intermediate' : 'the client sent no certificate');
   t.is(negotiated.peerVerified, withCertificate);
   const echoed = echo(conn);
-  await client.waitFor(ready, 3000, 'a completed handshake');
+  await client.waitFor(ready, 10_000, 'a completed handshake');
   const before = client.output.length;
   client.write('hello from the peer\n');
-  await client.waitFor(/^hello from the peer$/m, 3000, 'the echoed line', before);
+  await client.waitFor(/^hello from the peer$/m, 10_000, 'the echoed line', before);
   client.endInput();
   t.deepEqual(await echoed, ['hello from the peer\n']);
   t.true(await client.waitExit(3000), 'the peer client exited');
@@ -140,7 +140,7 @@ for (const { suite, mode } of RUNS) {
   peerTest(`${ids(mode)} openssl s_client -cert -> reference server, client authentication ${mode}: ${label(suite)}, RSA chains both ways, data both ways`, ['openssl'], async (t) => {
     const files = await chainPkiFiles('RSA', 'server');
     const clientFiles = await chainPkiFiles('RSA', 'client');
-    const listening = await UdpServer.listen({ host: '127.0.0.1', config: await referenceServerConfig(suite, mode), handshakeTimeoutMs: 4000 });
+    const listening = await UdpServer.listen({ host: '127.0.0.1', config: await referenceServerConfig(suite, mode), handshakeTimeoutMs: 10_000 });
     const client = new Peer(
       'openssl s_client',
       ['openssl', 's_client', '-dtls1_2', '-connect', `127.0.0.1:${listening.address.port}`, '-cert', clientFiles.leaf, '-cert_chain', clientFiles.intermediate, '-key', clientFiles.key,
@@ -180,7 +180,7 @@ for (const { suite, mode } of RUNS) {
   peerTest(`${ids(mode)} gnutls-cli --x509certfile -> reference server, client authentication ${mode}: ${label(suite)}, RSA chains both ways, data both ways`, ['gnutls-cli'], async (t) => {
     const files = await chainPkiFiles('RSA', 'server');
     const clientFiles = await chainPkiFiles('RSA', 'client');
-    const listening = await UdpServer.listen({ host: '127.0.0.1', config: await referenceServerConfig(suite, mode), handshakeTimeoutMs: 4000 });
+    const listening = await UdpServer.listen({ host: '127.0.0.1', config: await referenceServerConfig(suite, mode), handshakeTimeoutMs: 10_000 });
     const client = new Peer(
       'gnutls-cli',
       ['gnutls-cli', '--udp', '-p', String(listening.address.port), '--x509cafile', files.root, '--x509certfile', clientFiles.chain, '--x509keyfile', clientFiles.key,
@@ -201,7 +201,7 @@ for (const { suite, mode } of RUNS) {
 peerTest('[RFC5246-7.4.6] openssl s_client without a certificate -> reference server, client authentication requested: goes on unauthenticated', ['openssl'], async (t) => {
   const suite = RSA_SUITES[0];
   const files = await chainPkiFiles('RSA', 'server');
-  const listening = await UdpServer.listen({ host: '127.0.0.1', config: await referenceServerConfig(suite, 'requested'), handshakeTimeoutMs: 4000 });
+  const listening = await UdpServer.listen({ host: '127.0.0.1', config: await referenceServerConfig(suite, 'requested'), handshakeTimeoutMs: 10_000 });
   const client = new Peer(
     'openssl s_client',
     ['openssl', 's_client', '-dtls1_2', '-connect', `127.0.0.1:${listening.address.port}`, '-CAfile', files.root, '-verify_return_error', '-cipher', suite.openssl],
@@ -224,7 +224,7 @@ async function strangerAgainst(t: ExecutionContext, port: number, suite: RsaSuit
     host: '127.0.0.1',
     port,
     config: { cipherSuites: [suite.code], certificate: stranger.credentials, verifyPeer: trusting(server.root, 'server') },
-    handshakeTimeoutMs: 4000,
+    handshakeTimeoutMs: 10_000,
   });
   const error = await t.throwsAsync(client.handshake());
   return error?.message ?? '';
