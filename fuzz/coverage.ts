@@ -3,9 +3,11 @@
  * share (an input is interesting when some counter reaches a hit-count bucket it never reached).
  *
  * Two sources are implemented, both over the modules of `reference/`:
- * - `istanbul` (coverage-istanbul.ts): esbuild + istanbul-lib-instrument counters in one flat
- *   Uint32Array, each file's in one range; after every exec only the files the exec ran code in
- *   are scanned (the instrumented accessor marks its file). The default.
+ * - `istanbul` (coverage-istanbul.ts): esbuild + istanbul-lib-instrument finds the functions and
+ *   branch arms; each counts into one shared byte map (AFL-style, `map[id]++`), and after every
+ *   exec only the files the exec ran code in are scanned (entering a function marks its file).
+ *   Each exec also tells which counters it hit, from which the runner picks its favoured corpus
+ *   entries (schedule.ts). The default.
  * - `v8` (coverage-v8.ts): V8 precise block coverage through node:inspector, taken once per batch of
  *   execs; a batch that shows something new is replayed one input at a time to find which one.
  *
@@ -51,6 +53,12 @@ export interface CoverageSource {
   discard(): void;
   /** Reads the counters since the last call (and clears them); true when something new appeared. With `merge` what it saw becomes known; without, the next call can see it as new again. */
   collect(merge: boolean): boolean;
+  /**
+   * The counters the last `collect` found hit (ids of the source's own), when the source tells them
+   * per exec: the runner keeps them with a corpus entry to choose its favoured entries. A view valid
+   * until the next call of `collect`.
+   */
+  hits?(): Int32Array;
   summary(): CoverageSummary;
 }
 

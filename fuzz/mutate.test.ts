@@ -9,6 +9,7 @@ import { clientHelloCodec } from '../reference/wire/registry-hello.ts';
 import { Reader } from '../reference/wire/reader.ts';
 import { Writer } from '../reference/wire/writer.ts';
 import {
+  ByteScratch,
   below,
   mutateBytes,
   mutateBytesOnce,
@@ -18,6 +19,7 @@ import {
   mutateWithCodec,
   numericFields,
   readFrames,
+  spliceBytes,
   writeFrames,
   xorshift,
 } from './mutate.ts';
@@ -99,6 +101,9 @@ test('byte mutation never changes its input, even a Buffer (whose slice() is a v
   const copy = Buffer.from(original);
   for (let i = 0; i < 2000; i++) mutateBytesOnce(original, rng);
   t.deepEqual([...original], [...copy]);
+  // several changes in a row (the later ones in place, on the mutator's own copy)
+  for (let i = 0; i < 2000; i++) mutateBytes(original, rng);
+  t.deepEqual([...original], [...copy]);
 });
 
 test('model mutation rewrites with consistent lengths: most ClientHello mutants still parse', (t) => {
@@ -154,4 +159,19 @@ test('datagram mutation keeps most datagrams readable as records', (t) => {
     }
   }
   t.true(readable > datagrams.length / 3, `${readable} of ${datagrams.length}`);
+});
+
+test('the runner\'s scratch buffer makes the same mutants and splices as mutateBytes and spliceBytes', (t) => {
+  const scratch = new ByteScratch();
+  const gen = xorshift(17);
+  for (let i = 0; i < 3000; i++) {
+    const a = datagrams[i % datagrams.length];
+    const b = datagrams[(i * 7) % datagrams.length];
+    const maxLen = [4096, 64, 16, 1, 0][i % 5];
+    const seed = Math.floor(gen() * 2 ** 31);
+    const before = [...a];
+    t.deepEqual([...scratch.mutate(a, xorshift(seed), maxLen)], [...mutateBytes(a, xorshift(seed), maxLen)]);
+    t.deepEqual([...scratch.splice(a, b, xorshift(seed), maxLen)], [...spliceBytes(a, b, xorshift(seed), maxLen)]);
+    t.deepEqual([...a], before, 'the input is not changed');
+  }
 });

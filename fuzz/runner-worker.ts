@@ -105,6 +105,9 @@ async function runJobs(jobs: readonly JobSpec[]): Promise<void> {
       watchdog = new HangWatchdog(job.hangMs);
       watchdogs.set(job.hangMs, watchdog);
     }
+    // The target's seeds (fast-check samples, corpus files, a recorded handshake) are made before the
+    // campaign's clock starts, like loading the target: setup, not fuzzing (targets keep them made).
+    if (job.seedHex === undefined) void [...target.seeds()];
     const pending: Array<Promise<void>> = [];
     const result = await runCampaign(target, {
       runs: job.runs,

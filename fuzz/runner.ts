@@ -16,17 +16,22 @@
  * - Memory stays bounded: inputs at most `maxLen` bytes, at most `maxCorpus` inputs held, at most
  *   `maxFindings` distinct findings kept; the heap is checked now and then against `heapLimitMb`.
  * - Per exec the loop does as little as it can: byte mutations most of the time (the target's
- *   structure-aware mutator a `structureRatio` share), no stack capture while the target runs (a
- *   new finding is run again with stacks for its report), the clock read every ~2 ms rather than
- *   every exec, and with istanbul only the counters of the files the exec touched are scanned.
+ *   structure-aware mutator a `structureRatio` share), made in one reused buffer; no stack capture
+ *   while the target runs (a new finding is run again with stacks for its report), the clock read
+ *   every ~2 ms rather than every exec, and with istanbul only the counters of the files the exec
+ *   touched are scanned.
+ * - With a coverage source that tells each exec's counters (istanbul), most picks go to the favoured
+ *   corpus entries (schedule.ts): the shortest entry for each counter, so the few long inputs that
+ *   guidance keeps for a higher hit count (more records in a datagram) do not take most of the time.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { asFinding, type FindingKind, type FuzzTarget } from './target.ts';
+import { asFinding, stacksBack, stacksOff, type FindingKind, type FuzzTarget } from './target.ts';
 import { NoCoverage, type CoverageSource } from './coverage.ts';
-import { mutateBytes, spliceBytes, xorshift, type Rng } from './mutate.ts';
+import { ByteScratch, xorshift, type Rng } from './mutate.ts';
+import { CorpusSchedule } from './schedule.ts';
 import type { HangWatchdog } from './watchdog.ts';
 
 export interface CampaignOptions {
@@ -184,10 +189,16 @@ interface Entry {
   readonly data: Uint8Array;
 }
 
+/** Share of picks that go to the favoured entries when there are some (schedule.ts). */
+const FAVOURED_SHARE = 0.95;
+/** Picks that go to the latest additions (where the frontier is). */
+const RECENT_SHARE = 0.25;
+const RECENT_WINDOW = 16;
+
 export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}): Promise<CampaignResult> {
   const seed = opts.seed ?? 1;
   const rng: Rng = xorshift(seed);
-  const coverage = opts.coverage ?? new NoCoverage();
+  const coverage: CoverageSource = opts.coverage ?? new NoCoverage();
   const guided = opts.guided ?? true;
   const maxLen = opts.maxLen ?? 4096;
   const maxCorpus = opts.maxCorpus ?? 20_000;
@@ -200,6 +211,7 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}
   const progressMs = opts.progressMs ?? 1000;
 
   const corpus: Entry[] = [];
+  const schedule = new CorpusSchedule();
   const known = new Set<string>();
   const signatures = new Set<string>();
   const findings: Finding[] = [];
@@ -256,15 +268,14 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}
     opts.watchdog?.enter(target.name, data);
     let thrown: unknown;
     let threw = false;
-    const stackLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    const stacks = stacksOff();
     try {
       target.fuzz(data);
     } catch (e) {
       threw = true;
       thrown = e;
     }
-    Error.stackTraceLimit = stackLimit;
+    stacksBack(stacks);
     if (threw) {
       const first = asFinding(thrown);
       if (!signatures.has(signatureOf(first.kind, first.detail))) {
@@ -276,11 +287,15 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}
     opts.watchdog?.leave();
   };
 
-  const keep = (data: Uint8Array, write: boolean): void => {
+  /** `hits`: what the input's exec hit, when the coverage source tells (for the favoured set). */
+  const keep = (data: Uint8Array, write: boolean, hits: Int32Array | undefined): void => {
     const h = sha256Hex(data);
     if (known.has(h)) return;
     known.add(h);
-    if (corpus.length < maxCorpus) corpus.push({ data });
+    if (corpus.length < maxCorpus) {
+      schedule.add(corpus.length, data.length, hits?.slice());
+      corpus.push({ data });
+    }
     if (write && opts.corpusDir !== undefined) {
       const path = join(opts.corpusDir, h.slice(0, 16));
       if (!existsSync(path)) {
@@ -297,7 +312,7 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}
       const data = raw.length > maxLen ? raw.subarray(0, maxLen) : raw;
       exec(data);
       const novel = coverage.collect(true);
-      if (keepAll || (guided && novel)) keep(data, write && novel);
+      if (keepAll || (guided && novel)) keep(data, write && novel, guided ? coverage.hits?.() : undefined);
       if (stop || performance.now() - started >= limitMs) return;
     }
   };
@@ -315,7 +330,11 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}
       !guided || coverage.kind === 'none',
     );
   }
-  if (corpus.length === 0) corpus.push({ data: seeds[0] ?? new Uint8Array(0) });
+  if (corpus.length === 0) {
+    const first = seeds[0] ?? new Uint8Array(0);
+    schedule.add(0, first.length, undefined);
+    corpus.push({ data: first });
+  }
 
   const sync = (): void => {
     if (opts.corpusDir === undefined) return;
@@ -334,17 +353,35 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}
   };
 
   const batch: Uint8Array[] = [];
-  const recentWindow = 16;
+  /**
+   * A corpus entry to mutate: mostly a favoured one when there are some (short entries that together
+   * hit all the corpus hits), else any; in either, sometimes one of the latest (the frontier).
+   */
+  const pickEntry = (): Entry => {
+    const favoured = schedule.favouredEntries();
+    const m = favoured.length;
+    if (m > 0 && rng() < FAVOURED_SHARE) {
+      return corpus[rng() < RECENT_SHARE && m > RECENT_WINDOW ? favoured[m - 1 - Math.floor(rng() * RECENT_WINDOW)] : favoured[Math.floor(rng() * m)]];
+    }
+    const n = corpus.length;
+    return corpus[rng() < RECENT_SHARE && n > RECENT_WINDOW ? n - 1 - Math.floor(rng() * RECENT_WINDOW) : Math.floor(rng() * n)];
+  };
   let clockEvery = 1;
   let untilClock = 1;
   let lastClock = performance.now();
   const hasMutate = typeof target.mutate === 'function';
   const structureRatio = opts.structureRatio ?? target.structureRatio ?? 0.25;
   let mutatorErrors = 0;
+  /**
+   * Byte mutations and splices are made in one buffer: the child is a view of it, valid until the
+   * next mutation, copied when it is kept (an array of more than 64 bytes is allocated outside V8's
+   * heap, at about the cost of a cheap target's exec). Targets see it only during their exec.
+   */
+  const scratch = new ByteScratch();
   /** A mutator that throws is a bug of the mutator, not a finding: fall back to a bit flip. */
   const bytesOf = (parent: Uint8Array): Uint8Array => {
     try {
-      return mutateBytes(parent, rng, maxLen);
+      return scratch.mutate(parent, rng, maxLen);
     } catch {
       mutatorErrors++;
       const out = parent.length > 0 ? parent.slice() : new Uint8Array(1);
@@ -355,33 +392,32 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}
 
   while (!stop && execs < runs) {
     if (opts.signal?.aborted === true) break;
-    // pick: mostly uniform, sometimes among the latest additions (they are where the frontier is)
-    const n = corpus.length;
-    const pick = rng() < 0.25 && n > recentWindow ? n - 1 - Math.floor(rng() * recentWindow) : Math.floor(rng() * n);
-    const parent = corpus[pick].data;
-    const other = corpus[Math.floor(rng() * n)].data;
+    const parent = pickEntry().data;
     let child: Uint8Array;
     const roll = rng();
     if (hasMutate && roll < structureRatio) {
+      // structure-aware mutators parse, and most of what they parse is rejected: no stacks either
+      const stacks = stacksOff();
       try {
         child = target.mutate!(parent, rng);
       } catch {
         mutatorErrors++;
         child = bytesOf(parent);
       }
+      stacksBack(stacks);
       if (child.length > maxLen) child = child.subarray(0, maxLen);
       // a structure-aware mutator runs reference code: forget the counters it moved
       if (coverage.perExec) coverage.discard();
     } else if (roll < structureRatio + 0.1) {
-      child = spliceBytes(parent, other, rng, maxLen);
+      child = scratch.splice(parent, pickEntry().data, rng, maxLen);
     } else {
       child = bytesOf(parent);
     }
     exec(child);
     if (coverage.perExec) {
-      if (coverage.collect(true) && guided) keep(child, true);
+      if (coverage.collect(true) && guided) keep(child.slice(), true, coverage.hits?.());
     } else {
-      batch.push(child);
+      batch.push(child.slice());
       if (batch.length >= batchSize || execs >= runs) {
         // Something new in the batch: replay it one input at a time to find who found it.
         if (coverage.collect(false) && guided) absorb(batch, true, false);

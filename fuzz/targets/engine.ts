@@ -5,9 +5,17 @@
  * Once per process a deterministic reference pair (OpenSSL's P-256 test certificate from
  * vectors/certs, seeded randomness, virtual time 0)
  * runs a whole handshake and one application record each way; its datagrams, grouped into flights,
- * are the prefixes and the seeds. Each execution builds a fresh endpoint with the same seeded
- * configuration, replays the peer's flights of the prefix (the endpoint answers exactly as in the
- * recorded run), then feeds the fuzz input: a framed list of datagrams (`readFrames`).
+ * are the prefixes and the seeds. Each execution feeds the fuzz input (a framed list of datagrams,
+ * `readFrames`) to an endpoint in the state a fresh one with the same seeded configuration reaches
+ * by replaying the peer's flights of the prefix (it answers exactly as in the recorded run).
+ *
+ * That state is not rebuilt each time: the endpoint is taken through the prefix once and each exec
+ * runs on a copy of it (snapshot.ts); and when the leading whole datagrams of an input took long
+ * (a ClientHello with its cookie: the server makes a key share and signs), the state after them is
+ * kept as a resume point for later inputs that begin with the same bytes, most of which are mutants
+ * of the same corpus entries. Either way the exec sends, reports, counts (istanbul guidance) and
+ * finds exactly what a fresh endpoint fed the whole input would (engine-snapshot.test.ts);
+ * `useEngineSnapshots(false)` runs every exec from scratch.
  *
  * Properties:
  * - `receive` and `handleTimeout` never throw, and no peer input fails the connection with an
@@ -34,6 +42,8 @@ import { readDatagram, writeDatagram } from '../../reference/wire/records.ts';
 import { Pair } from '../../testkit/pair.ts';
 import { mutateFlight, pick, readFrames, writeFrames, type Rng } from '../mutate.ts';
 import { FuzzFinding, type FuzzTarget, equalBytes, preview } from '../target.ts';
+import { countsSince, istanbulInstalled, type SavedCounts } from '../coverage-istanbul.ts';
+import { deepCopy, reachable } from './snapshot.ts';
 import { corpusDatagrams, repoPath, spread, transcriptDatagrams } from './support.ts';
 
 /** The most a single datagram may take to handle before it counts as a hang. */
@@ -72,21 +82,30 @@ class ReplayedRandom {
   }
 
   from(start: number): RandomSource {
-    let at = start;
+    return this.at({ at: start });
+  }
+
+  /** A source that reads the stream from `cursor.at` on, and moves it: set it back to replay. */
+  at(cursor: Cursor): RandomSource {
     return (length) => {
       if (!Number.isSafeInteger(length) || length < 0) throw new Error(`random: length must be a non-negative integer, got ${length}`);
-      const end = at + length;
+      const end = cursor.at + length;
       if (end > this.stream.length) {
         const grown = new Uint8Array(Math.max(end, this.stream.length * 2, 4096));
         grown.set(this.stream);
         grown.set(this.source(grown.length - this.stream.length), this.stream.length);
         this.stream = grown;
       }
-      const out = this.stream.slice(at, end);
-      at = end;
+      const out = this.stream.slice(cursor.at, end);
+      cursor.at = end;
       return out;
     };
   }
+}
+
+/** Where a replayed random source is in its stream. */
+interface Cursor {
+  at: number;
 }
 
 /** The cookie secret is the first draw of an endpoint's random source (resolveConfig makes the jar). */
@@ -98,18 +117,19 @@ const COOKIE_SECRET_BYTES = 32;
  * time 0 (and within its 5-minute rotation) a shared jar makes and checks the cookies a fresh one
  * would, and its secret is the stream's first 32 bytes, as when resolveConfig makes it.
  */
-function sideConfig(role: Side): () => EndpointConfig {
+function sideConfig(role: Side): (cursor: Cursor) => EndpointConfig {
   const random = new ReplayedRandom(`${SEED} ${role}`);
   const cookieJar = new CookieJar({ random: random.from(0) });
   const fixed = role === 'server' ? { certificate: serverCredentials(), peerAddress: '192.0.2.1:5684' } : {};
-  return () => ({ role, random: random.from(COOKIE_SECRET_BYTES), cookieJar, ...fixed });
+  return (cursor) => ({ role, random: random.at(cursor), cookieJar, ...fixed });
 }
 
-let configs: Record<Side, () => EndpointConfig> | undefined;
+let configs: Record<Side, (cursor: Cursor) => EndpointConfig> | undefined;
 
-function configFor(role: Side): EndpointConfig {
+/** A side's configuration, its random source reading the stream from `cursor` (by default a fresh endpoint's start). */
+function configFor(role: Side, cursor: Cursor = { at: COOKIE_SECRET_BYTES }): EndpointConfig {
   configs ??= { server: sideConfig('server'), client: sideConfig('client') };
-  return configs[role]();
+  return configs[role](cursor);
 }
 
 function serverConfig(): EndpointConfig {
@@ -194,8 +214,8 @@ function describeError(e: unknown): string {
 }
 
 /** Builds the endpoint and replays the prefix; returns it with the prefix's events drained. */
-function prepare(s: Scenario, rec: Recording): Endpoint {
-  const e = new Endpoint(s.role === 'server' ? serverConfig() : clientConfig());
+function prepare(s: Scenario, rec: Recording, cursor?: Cursor): Endpoint {
+  const e = new Endpoint(configFor(s.role, cursor));
   if (s.role === 'client') e.connect(NOW);
   const peer = s.role === 'server' ? 'client' : 'server';
   for (const flight of rec.flights[peer].slice(0, s.prefixFlights)) for (const d of flight) e.receive(d, NOW);
@@ -231,23 +251,195 @@ function peerFinishedInPrefixOf(s: Scenario, rec: Recording): boolean {
   return known;
 }
 
-function runScenario(s: Scenario, data: Uint8Array): Endpoint {
+interface Prefixed {
+  /** The endpoint after the prefix, never run again: each exec runs on a copy. */
+  readonly endpoint: Endpoint;
+  /** Its random source's cursor (the copies share its configuration), and where it stood then. */
+  readonly cursor: Cursor;
+  readonly at: number;
+  /** Its configuration and all it reaches: shared by the copies, which only read it. */
+  readonly shared: ReadonlySet<object>;
+  /**
+   * What taking the endpoint through the prefix counted (istanbul guidance), added to each exec
+   * that starts from a copy: an exec counts the same as when it replayed the prefix itself.
+   */
+  readonly counts: SavedCounts | undefined;
+}
+
+const prefixed = new Map<Scenario, Prefixed>();
+let fromSnapshots = true;
+
+/**
+ * Whether each exec starts from a copy of the endpoint taken through the prefix once (default), or
+ * builds the endpoint and replays the prefix itself; the two answer every input the same way
+ * (engine-snapshot.test.ts), the copy in a fraction of the time.
+ */
+export function useEngineSnapshots(on: boolean): void {
+  fromSnapshots = on;
+}
+
+/** The endpoint after the scenario's prefix: a copy of the one made on first use (snapshot.ts). */
+function afterPrefix(s: Scenario, rec: Recording): Endpoint {
+  if (!fromSnapshots) return prepare(s, rec);
+  let p = prefixed.get(s);
+  const store = istanbulInstalled();
+  if (p === undefined) {
+    const cursor: Cursor = { at: COOKIE_SECRET_BYTES };
+    const before = store?.saveCounts();
+    const endpoint = prepare(s, rec, cursor);
+    // this exec has counted the prefix already
+    const counts = store === undefined || before === undefined ? undefined : countsSince(before, store.saveCounts());
+    p = { endpoint, cursor, at: cursor.at, shared: reachable(endpoint.config), counts };
+    prefixed.set(s, p);
+  } else if (p.counts !== undefined) {
+    store?.addCounts(p.counts);
+  }
+  // the copy draws from the stream where the endpoint stood after the prefix, as a fresh one would
+  p.cursor.at = p.at;
+  return deepCopy(p.endpoint, p.shared);
+}
+
+/** What an exec sent and reported, for tests that compare two ways of running it. */
+export type EngineObserver = (what: 'sent' | 'event', value: Uint8Array | EngineEvent) => void;
+
+/**
+ * Where an input can start from because an earlier input began with the same whole datagrams: the
+ * endpoint after them (a copy, never run), with what the exec had seen by then. Made when those
+ * datagrams took long (a ClientHello with its cookie makes the server generate a key share and
+ * sign; a ClientKeyExchange makes it compute the shared secret): most inputs are mutants of a few
+ * corpus entries, and a mutation past the first datagrams leaves them as they were.
+ */
+interface ResumePoint {
+  readonly endpoint: Endpoint;
+  /** The random cursor then. */
+  readonly at: number;
+  /** How many datagrams it stands after. */
+  readonly frames: number;
+  readonly completedBefore: boolean;
+  readonly completions: number;
+  /** What a completion within those datagrams negotiated: checked again against each input (its Finished may be elsewhere). */
+  readonly negotiated: Negotiated | undefined;
+  readonly delivered: readonly number[];
+  /** What those datagrams made the endpoint send and report, for an observer. */
+  readonly log: readonly ObservedItem[];
+  /** What the exec had counted by then (istanbul guidance), added again to each exec that resumes here. */
+  readonly counts: SavedCounts | undefined;
+}
+
+type ObservedItem = readonly ['sent', Uint8Array] | readonly ['event', EngineEvent];
+
+/** Datagrams that took this long (ms, together) are worth a resume point. */
+const RESUME_AFTER_MS = 0.3;
+/** Resume points kept per scenario (the oldest goes first). */
+const MAX_RESUME_POINTS = 48;
+
+/** Per scenario: resume points by the byte length of the input prefix they stand for, then by its bytes. */
+const resumePoints = new Map<Scenario, Map<number, Map<string, ResumePoint>>>();
+const resumeOrder = new Map<Scenario, Array<[number, string]>>();
+let resumes = 0;
+
+/** How many execs resumed from a resume point, and how many resume points there are (for tests). */
+export function engineResumeStats(): { resumed: number; points: number } {
+  let points = 0;
+  for (const byLength of resumePoints.values()) for (const m of byLength.values()) points += m.size;
+  return { resumed: resumes, points };
+}
+
+/**
+ * The end offsets of an input's leading whole frames (readFrames: a u16 length, then that many
+ * bytes; a frame cut short by the end of the input is not whole, and a longer input would read it
+ * otherwise). Two inputs with the same bytes up to a whole frame's end read the same datagrams up to it.
+ */
+function wholeFrameEnds(data: Uint8Array): number[] {
+  const ends: number[] = [];
+  let at = 0;
+  while (ends.length < MAX_DATAGRAMS && at + 2 <= data.length) {
+    const end = at + 2 + ((data[at] << 8) | data[at + 1]);
+    if (end > data.length) break;
+    ends.push(end);
+    at = end;
+  }
+  return ends;
+}
+
+function keyOf(data: Uint8Array, length: number): string {
+  return Buffer.from(data.buffer, data.byteOffset, length).toString('latin1');
+}
+
+/** The resume point for the longest run of this input's leading whole datagrams there is one for. */
+function resumePointFor(s: Scenario, data: Uint8Array, ends: readonly number[]): ResumePoint | undefined {
+  const byLength = resumePoints.get(s);
+  if (byLength === undefined) return undefined;
+  for (let k = ends.length; k >= 1; k--) {
+    const points = byLength.get(ends[k - 1]);
+    if (points === undefined) continue;
+    const point = points.get(keyOf(data, ends[k - 1]));
+    if (point !== undefined) return point;
+  }
+  return undefined;
+}
+
+function addResumePoint(s: Scenario, data: Uint8Array, length: number, point: ResumePoint): void {
+  let byLength = resumePoints.get(s);
+  let order = resumeOrder.get(s);
+  if (byLength === undefined || order === undefined) {
+    byLength = new Map();
+    order = [];
+    resumePoints.set(s, byLength);
+    resumeOrder.set(s, order);
+  }
+  let points = byLength.get(length);
+  if (points === undefined) {
+    points = new Map();
+    byLength.set(length, points);
+  }
+  const key = keyOf(data, length);
+  if (points.has(key)) return;
+  points.set(key, point);
+  order.push([length, key]);
+  if (order.length > MAX_RESUME_POINTS) {
+    const [oldLength, oldKey] = order.shift()!;
+    byLength.get(oldLength)?.delete(oldKey);
+  }
+}
+
+function runScenario(s: Scenario, data: Uint8Array, observe?: EngineObserver): Endpoint {
   const rec = engineRecording();
   const peer: Side = s.role === 'server' ? 'client' : 'server';
-  const e = prepare(s, rec);
-  const completedBefore = e.status === 'established';
+  const frames = readFrames(data).slice(0, MAX_DATAGRAMS);
+  const ends = fromSnapshots ? wholeFrameEnds(data) : [];
+  const resumed = fromSnapshots ? resumePointFor(s, data, ends) : undefined;
   const peerFinishedInPrefix = peerFinishedInPrefixOf(s, rec);
   const peerFinishedSeen = peerFinishedInPrefix || rec.finishedRecords[peer].some((f) => includes(data, f));
   const genuineData = rec.appData[peer];
-  const delivered = new Set<number>();
-  let completions = completedBefore ? 1 : 0;
-  const frames = readFrames(data).slice(0, MAX_DATAGRAMS);
+  let e: Endpoint;
+  let completedBefore: boolean;
+  let completions: number;
+  let negotiated: Negotiated | undefined;
+  const delivered = new Set<number>(resumed?.delivered);
+  /** What this exec's datagrams made the endpoint send and report, kept for resume points. */
+  const log: ObservedItem[] = resumed === undefined ? [] : [...resumed.log];
+  if (resumed === undefined) {
+    e = afterPrefix(s, rec);
+    completedBefore = e.status === 'established';
+    completions = completedBefore ? 1 : 0;
+  } else {
+    resumes++;
+    e = deepCopy(resumed.endpoint, prefixed.get(s)!.shared);
+    prefixed.get(s)!.cursor.at = resumed.at;
+    if (resumed.counts !== undefined) istanbulInstalled()?.addCounts(resumed.counts);
+    ({ completedBefore, completions, negotiated } = resumed);
+    for (const [what, value] of resumed.log) observe?.(what, value);
+    // checked once already, against the input that made the resume point
+    if (negotiated !== undefined) checkNegotiated(s, rec, negotiated, data, peerFinishedSeen);
+  }
 
   const onEvent = (ev: EngineEvent): void => {
     if (ev.kind === 'handshake-complete') {
       completions++;
       if (completions > 1) throw new FuzzFinding('property', `${s.name}: the handshake completed twice, on ${preview(data)}`);
       checkNegotiated(s, rec, ev.negotiated, data, peerFinishedSeen);
+      negotiated = ev.negotiated;
     } else if (ev.kind === 'data') {
       const k = genuineData.findIndex((g, i) => !delivered.has(i) && equalBytes(g, ev.data));
       if (k < 0) throw new FuzzFinding('property', `${s.name}: application data that is not the peer's (or came twice): ${preview(ev.data)}, on ${preview(data)}`);
@@ -258,18 +450,28 @@ function runScenario(s: Scenario, data: Uint8Array): Endpoint {
   };
   const drain = (inBytes: number, what: string): void => {
     let out = 0;
-    for (let d = e.pollTransmit(); d !== undefined; d = e.pollTransmit()) out += d.length;
+    for (let d = e.pollTransmit(); d !== undefined; d = e.pollTransmit()) {
+      out += d.length;
+      observe?.('sent', d);
+      log.push(['sent', d]);
+    }
     if (out > AMPLIFICATION_FACTOR * inBytes + FLIGHT_ALLOWANCE) {
       throw new FuzzFinding('property', `${s.name}: ${out} bytes sent in answer to ${what} of ${inBytes} bytes, on ${preview(data)}`);
     }
-    for (let ev = e.pollEvent(); ev !== undefined; ev = e.pollEvent()) onEvent(ev);
+    for (let ev = e.pollEvent(); ev !== undefined; ev = e.pollEvent()) {
+      observe?.('event', ev);
+      log.push(['event', ev]);
+      onEvent(ev);
+    }
     const held = e.bufferedBytes();
     if (held > DEFAULT_MAX_BUFFERED_BYTES) {
       throw new FuzzFinding('memory', `${s.name}: ${held} bytes buffered, over the bound of ${DEFAULT_MAX_BUFFERED_BYTES}, on ${preview(data)}`);
     }
   };
 
-  for (const [i, d] of frames.entries()) {
+  let spent = 0;
+  for (let i = resumed?.frames ?? 0; i < frames.length; i++) {
+    const d = frames[i];
     const started = performance.now();
     try {
       e.receive(d, NOW);
@@ -279,6 +481,21 @@ function runScenario(s: Scenario, data: Uint8Array): Endpoint {
     const took = performance.now() - started;
     if (took > WORK_LIMIT_MS) throw new FuzzFinding('hang', `${s.name}: datagram ${i} took ${took.toFixed(0)} ms (limit ${WORK_LIMIT_MS}), on ${preview(data)}`);
     drain(d.length, `datagram ${i}`);
+    spent += took;
+    if (spent >= RESUME_AFTER_MS && i < ends.length) {
+      spent = 0;
+      addResumePoint(s, data, ends[i], {
+        endpoint: deepCopy(e, prefixed.get(s)!.shared),
+        at: prefixed.get(s)!.cursor.at,
+        frames: i + 1,
+        completedBefore,
+        completions,
+        negotiated,
+        delivered: [...delivered],
+        log: [...log],
+        counts: istanbulInstalled()?.saveCounts(),
+      });
+    }
   }
   // One retransmission timer, as time would fire it.
   const deadline = e.nextTimeout();
@@ -301,9 +518,14 @@ const scenarios = new Map<string, Scenario>();
 
 /** Runs an engine target's input and returns the endpoint's status at the end (for tests). */
 export function engineStatusAfter(targetName: string, data: Uint8Array): string {
+  return engineRun(targetName, data).status;
+}
+
+/** Runs an engine target's input (findings throw) and returns the endpoint as it is at the end (for tests). */
+export function engineRun(targetName: string, data: Uint8Array, observe?: EngineObserver): Endpoint {
   const s = scenarios.get(targetName);
   if (s === undefined) throw new Error(`no engine target ${targetName}`);
-  return runScenario(s, data).status;
+  return runScenario(s, data, observe);
 }
 
 function scenarioTarget(s: Scenario): FuzzTarget {

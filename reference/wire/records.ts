@@ -133,7 +133,7 @@ function checkContext(ctx: RecordContext): void {
 }
 
 function readCid(r: Reader, ctx: RecordContext, field: string, why: string): Uint8Array {
-  if (ctx.cidLength === undefined) r.fail(field, `${why} but no connection ID length is known`);
+  if (ctx.cidLength === undefined) throw r.error(field, `${why} but no connection ID length is known`, r.offset);
   return r.bytes(ctx.cidLength, field);
 }
 
@@ -201,7 +201,7 @@ export function readRecord(r: Reader, ctx: RecordContext = {}): DtlsRecord {
   if (first === ContentType.tls12_cid) return readCidRecordAfterType(r, ctx);
   if (ContentType.isKnown(first)) return readPlaintextAfterType(r, first);
   const shown = `0x${first.toString(16).padStart(2, '0')}`;
-  return r.fail('type', `${shown} is neither a content type nor a unified header`, r.offset - 1);
+  throw r.error('type', `${shown} is neither a content type nor a unified header`, r.offset - 1);
 }
 
 export function writeRecord(w: Writer, m: DtlsRecord): void {
