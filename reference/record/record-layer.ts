@@ -13,9 +13,7 @@
  */
 import { DtlsError } from '../errors.ts';
 import { AlertDescription, ContentType, ProtocolVersion } from '../wire/enums.ts';
-import { DecodeError } from '../wire/errors.ts';
-import { Reader } from '../wire/reader.ts';
-import { type CidRecord, type DtlsPlaintext, type DtlsRecord, readRecord, writeDatagram } from '../wire/records.ts';
+import { type CidRecord, type DtlsPlaintext, type DtlsRecord, RecordRejection, RecordScanner, writeDatagram } from '../wire/records.ts';
 import type { CipherState } from './cipher-state.ts';
 import { DEFAULT_REPLAY_WINDOW_SIZE, ReplayWindow } from './replay-window.ts';
 
@@ -310,16 +308,11 @@ export class RecordLayer {
    */
   unprotectDatagram(datagram: Uint8Array): UnprotectResult[] {
     const results: UnprotectResult[] = [];
-    const r = Reader.from(datagram, 'Datagram');
-    const cidLength = this.receiveCid?.length;
-    while (!r.atEnd()) {
-      const start = r.offset;
-      let record: DtlsRecord;
-      try {
-        record = readRecord(r, { cidLength });
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
-        results.push(this.discard(cutOff(datagram.subarray(start), cidLength) ? 'bad-length' : 'bad-format'));
+    const scan = new RecordScanner(datagram, this.receiveCid?.length);
+    while (!scan.done) {
+      const record = scan.next();
+      if (record instanceof RecordRejection) {
+        results.push(this.discard(record.truncated ? 'bad-length' : 'bad-format'));
         break;
       }
       results.push(this.unprotect(record));
@@ -384,14 +377,6 @@ export class RecordLayer {
     if (current >= MAX_EPOCH) throw DtlsError.internal('epoch 65535 reached: RFC 6347 §4.1 forbids wrapping; start a new association');
     return current + 1;
   }
-}
-
-/** Whether the datagram ends inside the record starting at `bytes[0]` (its header or its body). */
-function cutOff(bytes: Uint8Array, cidLength: number | undefined): boolean {
-  const headerLength = RECORD_HEADER_LENGTH + (bytes[0] === ContentType.tls12_cid ? (cidLength ?? 0) : 0);
-  if (bytes.length < headerLength) return true;
-  const length = bytes[headerLength - 2] * 256 + bytes[headerLength - 1];
-  return bytes.length < headerLength + length;
 }
 
 /**

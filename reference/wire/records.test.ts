@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { recordCases } from '../../fuzz/arbitraries/wire/records.ts';
+import { arbDatagram, recordCases } from '../../fuzz/arbitraries/wire/records.ts';
 import { sharedPath, sharedTest } from '../../testkit/shared.ts';
 import { readCaptureUdp } from '../capture/index.ts';
 import { ContentType, HandshakeType, ProtocolVersion } from './enums.ts';
@@ -11,6 +11,7 @@ import {
   type DtlsPlaintext,
   type DtlsRecord,
   type UnifiedRecord,
+  RecordRejection,
   RecordTypeByte,
   ackOf,
   ackRecord,
@@ -19,6 +20,8 @@ import {
   readDatagram,
   readDtlsPlaintext,
   readRecord,
+  readRecords,
+  scanDatagram,
   writeDatagram,
   writeRecord,
 } from './records.ts';
@@ -370,6 +373,73 @@ test('a traced datagram read records each header field with its range; the first
       ['Datagram.records[1].encrypted_record', 19, 20, 'bb'],
     ],
   );
+});
+
+// ---- the scanner (the record layer's reader) reads as readRecord does
+
+/** readRecord's reading of a datagram: the records, or the error. */
+function readByReader(bytes: Uint8Array, cidLength: number | undefined): DtlsRecord[] | DecodeError {
+  try {
+    return decode(bytes, 'Datagram', (r) => readRecords(r, { cidLength }));
+  } catch (e) {
+    if (e instanceof DecodeError) return e;
+    throw e;
+  }
+}
+
+/** Datagrams of every record format, cut short and with bytes overwritten, and plain random bytes. */
+const arbDamagedDatagram = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom(undefined, 0, 4),
+      fc.constantFrom(undefined, 0, 4),
+      fc.nat(),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+    )
+    .chain(([writtenWith, readWith, cut, edits]) =>
+      arbDatagram(writtenWith).map((records) => {
+        const whole = writeDatagram(records);
+        const bytes = whole.slice(0, whole.length === 0 ? 0 : cut % (whole.length + 1));
+        for (const [at, value] of edits) if (bytes.length > 0) bytes[at % bytes.length] = value;
+        return { bytes, cidLength: readWith };
+      }),
+    ),
+  fc.record({ bytes: fc.uint8Array({ maxLength: 40 }), cidLength: fc.constantFrom(undefined, 0, 1, 4) }),
+);
+
+test('[RFC6347-4.1] the record scanner reads every datagram as readRecord does: the same records, or the same rejection', (t) => {
+  let rejected = 0;
+  let accepted = 0;
+  fc.assert(
+    fc.property(arbDamagedDatagram, ({ bytes, cidLength }) => {
+      const scanned = scanDatagram(bytes, { cidLength });
+      const read = readByReader(bytes, cidLength);
+      if (scanned instanceof RecordRejection) {
+        rejected++;
+        if (!(read instanceof DecodeError)) return false;
+        const e = scanned.toDecodeError();
+        t.is(e.message, read.message);
+        return e.path === read.path && e.offset === read.offset && e.reason === read.reason;
+      }
+      accepted++;
+      t.deepEqual(scanned, read);
+      return !(read instanceof DecodeError);
+    }),
+    { seed: SEED, numRuns: 3000 },
+  );
+  t.true(rejected > 500 && accepted > 500, `${accepted} accepted, ${rejected} rejected`);
+});
+
+test('a rejection says whether the datagram ended inside the record', (t) => {
+  const whole = h('16 fefd 0000 000000000000 0002 aabb');
+  for (let n = 1; n < whole.length; n++) {
+    const r = scanDatagram(whole.subarray(0, n));
+    t.true(r instanceof RecordRejection && r.truncated, `cut at ${n}`);
+  }
+  const noCid = scanDatagram(h('19 fefd 0001 000000000001 00000000 0000'));
+  t.true(noCid instanceof RecordRejection && !noCid.truncated && noCid.field === 'cid');
+  const badType = scanDatagram(h('ff fefd'));
+  t.true(badType instanceof RecordRejection && !badType.truncated && badType.field === 'type');
 });
 
 // ---- round trips over the arbitraries (the generic suite in properties.test.ts goes further)

@@ -224,9 +224,171 @@ export function writeRecords(w: Writer, records: readonly DtlsRecord[]): void {
   for (const m of records) writeRecord(w, m);
 }
 
-/** Every record in a datagram; a failure names the record, e.g. `Datagram.records[2].type`. */
+/**
+ * Every record in a datagram; a failure names the record, e.g. `Datagram.records[2].type`. Read by
+ * a `RecordScanner` (by a `Reader` only with a trace, which the scanner does not keep).
+ */
 export function readDatagram(bytes: Uint8Array, ctx: RecordContext & { trace?: Trace } = {}): DtlsRecord[] {
-  return decode(bytes, 'Datagram', (r) => readRecords(r, ctx), ctx.trace);
+  if (ctx.trace !== undefined) return decode(bytes, 'Datagram', (r) => readRecords(r, ctx), ctx.trace);
+  const records = scanDatagram(bytes, ctx);
+  if (records instanceof RecordRejection) throw records.toDecodeError();
+  return records;
+}
+
+// ---- reading records without a Reader
+
+/**
+ * Why a record of a datagram did not parse: the field, reason and offset `readRecord` reports for
+ * it, which `toDecodeError` turns into the error `readDatagram` throws.
+ */
+export class RecordRejection {
+  constructor(
+    /** The record's index in its datagram. */
+    readonly index: number,
+    /** The field, as a `Reader` names it: `type`, `cid`, `fragment.<length>`, ... */
+    readonly field: string,
+    private why: string | (() => string),
+    /** Where the field starts in the datagram. */
+    readonly offset: number,
+    /** Whether the datagram ends inside the record, rather than a field being unacceptable. */
+    readonly truncated: boolean,
+  ) {}
+
+  get reason(): string {
+    if (typeof this.why === 'function') this.why = this.why();
+    return this.why;
+  }
+
+  toDecodeError(root = 'Datagram'): DecodeError {
+    return DecodeError.at([root, `records[${this.index}]`], this.field, this.why, this.offset);
+  }
+}
+
+/** The same words as a `Reader` that runs out of bytes. */
+function truncatedReason(needs: number, left: number): () => string {
+  return () => `truncated: needs ${needs} byte(s), ${left} left`;
+}
+
+/**
+ * Reads a datagram's records one after the other, straight from its bytes, and never throws on
+ * what it reads: a record that does not parse comes back as a `RecordRejection`. This is the
+ * record layer's hot path (RFC 6347 §4.1.2.7: an invalid record is silently discarded, so junk
+ * costs no exception), and it reads exactly as `readRecord` does: same records, same rejections
+ * (`records.test.ts` checks both on generated and mutated datagrams).
+ */
+export class RecordScanner {
+  /** Offset of the next record. */
+  pos = 0;
+  private index = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly cidLength: number | undefined,
+  ) {
+    checkContext({ cidLength });
+  }
+
+  /** Whether every record has been read. */
+  get done(): boolean {
+    return this.pos >= this.bytes.length;
+  }
+
+  /** The next record, or why it does not parse (after which the datagram cannot be read on). */
+  next(): DtlsRecord | RecordRejection {
+    const first = this.bytes[this.pos];
+    if (isUnifiedHeaderByte(first)) return this.unified(first);
+    if (first === ContentType.tls12_cid || ContentType.isKnown(first)) return this.fixedHeader(first);
+    const shown = `0x${first.toString(16).padStart(2, '0')}`;
+    return this.reject('type', `${shown} is neither a content type nor a unified header`, this.pos, false);
+  }
+
+  private reject(field: string, why: string | (() => string), at: number, truncated: boolean): RecordRejection {
+    return new RecordRejection(this.index, field, why, at, truncated);
+  }
+
+  /** `field` needs `needs` bytes at `at` and the datagram has fewer. */
+  private cut(field: string, needs: number, at: number): RecordRejection {
+    return this.reject(field, truncatedReason(needs, this.bytes.length - at), at, true);
+  }
+
+  /** A DTLSPlaintext/DTLSCiphertext or tls12_cid record: type, version, epoch, sequence_number, [cid,] length. */
+  private fixedHeader(type: number): DtlsRecord | RecordRejection {
+    const b = this.bytes;
+    const n = b.length;
+    let at = this.pos + 1;
+    if (n - at < 2) return this.cut('version', 2, at);
+    const version = b[at] * 256 + b[at + 1];
+    at += 2;
+    if (n - at < 2) return this.cut('epoch', 2, at);
+    const epoch = b[at] * 256 + b[at + 1];
+    at += 2;
+    if (n - at < 6) return this.cut('sequence_number', 6, at);
+    const sequenceNumber = (b[at] * 256 + b[at + 1]) * 2 ** 32 + b[at + 2] * 2 ** 24 + ((b[at + 3] << 16) | (b[at + 4] << 8) | b[at + 5]);
+    at += 6;
+    let cid: Uint8Array | undefined;
+    if (type === ContentType.tls12_cid) {
+      const cidLength = this.cidLength;
+      if (cidLength === undefined) return this.reject('cid', 'a tls12_cid record but no connection ID length is known', at, false);
+      if (n - at < cidLength) return this.cut('cid', cidLength, at);
+      cid = b.slice(at, at + cidLength);
+      at += cidLength;
+    }
+    const field = cid === undefined ? 'fragment' : 'enc_content';
+    if (n - at < 2) return this.cut(`${field}.<length>`, 2, at);
+    const length = b[at] * 256 + b[at + 1];
+    at += 2;
+    if (n - at < length) return this.cut(field, length, at);
+    const body = b.slice(at, at + length);
+    this.pos = at + length;
+    this.index++;
+    if (cid === undefined) return { format: 'plaintext', type, version, epoch, sequenceNumber, fragment: body };
+    return { format: 'tls12_cid', version, epoch, sequenceNumber, cid, encContent: body };
+  }
+
+  /** RFC 9147 §4: the unified header's first byte says which fields follow. */
+  private unified(first: number): UnifiedRecord | RecordRejection {
+    const b = this.bytes;
+    const n = b.length;
+    let at = this.pos + 1;
+    let cid: Uint8Array | undefined;
+    if ((first & C_BIT) !== 0) {
+      const cidLength = this.cidLength;
+      if (cidLength === undefined) return this.reject('cid', 'the C bit is set but no connection ID length is known', at, false);
+      if (n - at < cidLength) return this.cut('cid', cidLength, at);
+      cid = b.slice(at, at + cidLength);
+      at += cidLength;
+    }
+    const sequenceNumberBits = (first & S_BIT) === 0 ? 8 : 16;
+    const width = sequenceNumberBits / 8;
+    if (n - at < width) return this.cut('sequence_number', width, at);
+    const sequenceNumber = width === 1 ? b[at] : b[at] * 256 + b[at + 1];
+    at += width;
+    const lengthPresent = (first & L_BIT) !== 0;
+    let length = n - at;
+    if (lengthPresent) {
+      if (n - at < 2) return this.cut('encrypted_record.<length>', 2, at);
+      length = b[at] * 256 + b[at + 1];
+      at += 2;
+      if (n - at < length) return this.cut('encrypted_record', length, at);
+    }
+    const encryptedRecord = b.slice(at, at + length);
+    this.pos = at + length;
+    this.index++;
+    const epochBits = first & EPOCH_BITS;
+    return { format: 'unified', cid, sequenceNumberBits, lengthPresent, epochBits, sequenceNumber, encryptedRecord };
+  }
+}
+
+/** Every record of a datagram, or why one does not parse; never throws on what it reads. */
+export function scanDatagram(bytes: Uint8Array, ctx: RecordContext = {}): DtlsRecord[] | RecordRejection {
+  const scan = new RecordScanner(bytes, ctx.cidLength);
+  const records: DtlsRecord[] = [];
+  while (!scan.done) {
+    const r = scan.next();
+    if (r instanceof RecordRejection) return r;
+    records.push(r);
+  }
+  return records;
 }
 
 /** The datagram carrying `records` in order. A record without a length should come last. */
