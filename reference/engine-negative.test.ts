@@ -4,6 +4,7 @@
  */
 import test from 'ava';
 import type { EngineEvent } from './engine.ts';
+import { LAST_ANSWERABLE_HELLO_MESSAGE_SEQ } from './engine.ts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from './wire/enums.ts';
 import { referencePair } from '../testkit/pair.ts';
 import { keysFromKeyLog, mapClientHello, mapFragments, mapRecords, resealEpoch1, sealRecord } from '../testkit/forge.ts';
@@ -114,6 +115,37 @@ test('[RFC6347-4.2.1-cookie-mismatch] a wrong cookie gets a fresh HelloVerifyReq
   t.is(answer?.[13], HandshakeType.hello_verify_request);
   t.is(p.server.pollTransmit(), undefined);
   t.is(p.server.nextTimeout(), undefined, 'a HelloVerifyRequest is never retransmitted');
+});
+
+/** The second ClientHello (the one with the cookie) numbered `messageSeq`; the server's answer. */
+async function helloNumbered(messageSeq: number) {
+  const p = await referencePair({}, { clientAuth: 'required' });
+  p.transfer('client');
+  p.transfer('server'); // HelloVerifyRequest
+  const ch2 = p.client.pollTransmit();
+  if (ch2 === undefined) throw new Error('no second ClientHello');
+  p.server.receive(mapFragments(ch2, (fs) => fs.map((f) => ({ ...f, messageSeq }))), 0);
+  const answered: number[] = [];
+  for (let d = p.server.pollTransmit(); d !== undefined; d = p.server.pollTransmit()) {
+    mapFragments(d, (fs) => (answered.push(...fs.map((f) => f.messageSeq)), fs));
+  }
+  return { server: p.server, answered };
+}
+
+test('[RFC6347-4.2.2-message-seq] a ClientHello numbered too high for the server to number its answer is ignored, not a crash', async (t) => {
+  // The server numbers its flight from the ClientHello's message_seq; with client authentication
+  // it sends five messages now and its Finished later, so 65530 is the last it can answer.
+  const last = await helloNumbered(LAST_ANSWERABLE_HELLO_MESSAGE_SEQ);
+  t.is(last.server.status, 'handshaking');
+  t.deepEqual(last.answered, [65530, 65531, 65532, 65533, 65534]);
+  t.is(last.server.stats().unanswerableHellos, 0);
+  for (const messageSeq of [LAST_ANSWERABLE_HELLO_MESSAGE_SEQ + 1, 0xfffe, 0xffff]) {
+    const over = await helloNumbered(messageSeq);
+    t.is(over.server.status, 'handshaking', `message_seq ${messageSeq}`);
+    t.is(over.server.handshakeState, 'ExpectClientHello', `message_seq ${messageSeq}`);
+    t.deepEqual(over.answered, [], `message_seq ${messageSeq}`);
+    t.is(over.server.stats().unanswerableHellos, 1, `message_seq ${messageSeq}`);
+  }
 });
 
 test('[RFC6347-4.1.2.6-replay] a replayed record is dropped and counted', async (t) => {

@@ -69,8 +69,14 @@ export const MAX_EARLY_DATA_RECORDS = 16;
  */
 export const LAST_ANSWERABLE_HELLO_SEQ = 2 ** 48 - 1 - 1024;
 
-/** The largest message_seq (a 16-bit field): a ClientHello with it leaves the client no next message. */
-const MAX_MESSAGE_SEQ = 0xffff;
+/**
+ * message_seq is 16 bits, and a server numbers its messages from the ClientHello's (RFC 6347
+ * §4.2.2). A full handshake takes six more numbers from there: ServerHello, Certificate,
+ * ServerKeyExchange, CertificateRequest, ServerHelloDone, Finished on our side (the client's
+ * Certificate, ClientKeyExchange, CertificateVerify, Finished take fewer). A ClientHello numbered
+ * above this cannot be answered.
+ */
+export const LAST_ANSWERABLE_HELLO_MESSAGE_SEQ = 0xffff - 5;
 
 export class Endpoint {
   readonly config: ResolvedConfig;
@@ -258,8 +264,8 @@ export class Endpoint {
         if (hello === undefined) continue;
         // Our answer takes this record's number (RFC 6347 §4.2.1), and the handshake needs more
         // after it: a ClientHello too close to the end of the 48-bit space cannot be answered.
-        // Likewise its message_seq: the client's next message takes the one after it (§4.2.2).
-        if (seq > LAST_ANSWERABLE_HELLO_SEQ || hello.messageSeq >= MAX_MESSAGE_SEQ) {
+        // Likewise its message_seq: our messages take the numbers after it (§4.2.2).
+        if (seq > LAST_ANSWERABLE_HELLO_SEQ || hello.messageSeq > LAST_ANSWERABLE_HELLO_MESSAGE_SEQ) {
           this.unanswerableHellos++;
           continue;
         }
