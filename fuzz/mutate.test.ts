@@ -8,21 +8,8 @@ import { readDatagram, writeDatagram } from '../reference/wire/records.ts';
 import { clientHelloCodec } from '../reference/wire/registry-hello.ts';
 import { Reader } from '../reference/wire/reader.ts';
 import { Writer } from '../reference/wire/writer.ts';
-import {
-  ByteScratch,
-  below,
-  mutateBytes,
-  mutateBytesOnce,
-  mutateDatagram,
-  mutateFlight,
-  mutateFragments,
-  mutateWithCodec,
-  numericFields,
-  readFrames,
-  spliceBytes,
-  writeFrames,
-  xorshift,
-} from './mutate.ts';
+import { mutateDatagram, mutateFlight, mutateFragments, mutateWithCodec, numericFields, readFrames, writeFrames } from './mutate.ts';
+import { ByteScratch, below, mutateBytes, mutateBytesOnce, spliceBytes, xorshift } from './mutate-bytes.ts';
 
 const datagrams = fc.sample(arbDatagram(undefined), { seed: 1, numRuns: 40 }).map(writeDatagram);
 

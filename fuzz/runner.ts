@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { asFinding, stacksBack, stacksOff, type FindingKind, type FuzzTarget } from './target.ts';
 import { NoCoverage, type CoverageSource } from './coverage.ts';
-import { ByteScratch, xorshift, type Rng } from './mutate.ts';
+import { ByteScratch, xorshift, type Rng } from './mutate-bytes.ts';
 import { CorpusSchedule } from './schedule.ts';
 import type { HangWatchdog } from './watchdog.ts';
 

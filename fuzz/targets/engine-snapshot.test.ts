@@ -13,7 +13,7 @@ import { deepCopy, reachable } from './snapshot.ts';
 const store = installIstanbul();
 const { targets } = await import('./index.ts');
 const { engineResumeStats, engineRun, useEngineSnapshots } = await import('./engine.ts');
-const { mutateBytes, xorshift } = await import('../mutate.ts');
+const { mutateBytes, xorshift } = await import('../mutate-bytes.ts');
 const { stacksBack, stacksOff } = await import('../target.ts');
 
 const engineTargets = targets.filter((t) => t.name.startsWith('engine-'));

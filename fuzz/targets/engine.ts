@@ -2,10 +2,9 @@
  * The sans-IO engine (reference/engine.ts `Endpoint`) fed arbitrary datagrams after a valid
  * prefix, as a server and as a client.
  *
- * Once per process a deterministic reference pair (OpenSSL's P-256 test certificate from
- * vectors/certs, seeded randomness, virtual time 0)
- * runs a whole handshake and one application record each way; its datagrams, grouped into flights,
- * are the prefixes and the seeds. Each execution feeds the fuzz input (a framed list of datagrams,
+ * Once per process a deterministic reference pair runs a whole handshake and one application
+ * record each way (engine-recording.ts); its datagrams, grouped into flights, are the prefixes and
+ * the seeds. Each execution feeds the fuzz input (a framed list of datagrams,
  * `readFrames`) to an endpoint in the state a fresh one with the same seeded configuration reaches
  * by replaying the peer's flights of the prefix (it answers exactly as in the recorded run).
  *
@@ -28,23 +27,17 @@
  *   keys; any other completion is a finding); it completes at most once;
  * - no forged data: application data comes out only as the peer's genuine records, each once.
  */
-import { readFileSync } from 'node:fs';
-import { pemDecode } from '../../reference/crypto/pem.ts';
-import { PrivateKey } from '../../reference/crypto/private-key.ts';
-import { type RandomSource, seededRandom } from '../../reference/crypto/random.ts';
 import { type EngineEvent, Endpoint } from '../../reference/engine.ts';
-import type { Credentials, EndpointConfig } from '../../reference/handshake/dtls12/config.ts';
-import { CookieJar } from '../../reference/handshake/dtls12/cookie.ts';
 import type { Negotiated } from '../../reference/handshake/dtls12/context.ts';
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../../reference/handshake/reassembly.ts';
-import { ContentType } from '../../reference/wire/enums.ts';
-import { readDatagram, writeDatagram } from '../../reference/wire/records.ts';
-import { Pair } from '../../testkit/pair.ts';
-import { mutateFlight, pick, readFrames, writeFrames, type Rng } from '../mutate.ts';
+import { mutateFlight, readFrames, writeFrames } from '../mutate.ts';
+import { pick, type Rng } from '../mutate-bytes.ts';
 import { FuzzFinding, type FuzzTarget, equalBytes, preview } from '../target.ts';
 import { countsSince, istanbulInstalled, type SavedCounts } from '../coverage-istanbul.ts';
+import { PrefixCache } from './prefix-cache.ts';
 import { deepCopy, reachable } from './snapshot.ts';
-import { corpusDatagrams, repoPath, spread, transcriptDatagrams } from './support.ts';
+import { COOKIE_SECRET_BYTES, type Cursor, NOW, type Recording, type Side, configFor, engineRecording } from './engine-recording.ts';
+import { corpusDatagrams, spread, transcriptDatagrams } from './support.ts';
 
 /** The most a single datagram may take to handle before it counts as a hang. */
 export const WORK_LIMIT_MS = 2_000;
@@ -53,144 +46,6 @@ export const MAX_DATAGRAMS = 64;
 /** What we may send in answer to one datagram: a multiple of its size plus a whole flight. */
 const AMPLIFICATION_FACTOR = 3;
 const FLIGHT_ALLOWANCE = 8 * 1024;
-
-const SEED = 'dtlsprobe fuzz';
-const NOW = 0;
-
-let credentials: Credentials | undefined;
-
-/** The server's certificate: OpenSSL's self-signed P-256 fixture (read synchronously, once). */
-function serverCredentials(): Credentials {
-  credentials ??= {
-    chain: [pemDecode(readFileSync(repoPath('vectors', 'certs', 'openssl-p256.pem'), 'utf8'), 'CERTIFICATE')],
-    privateKey: PrivateKey.fromPem(readFileSync(repoPath('vectors', 'certs', 'openssl-p256.key.pem'), 'utf8')),
-  };
-  return credentials;
-}
-
-/**
- * `seededRandom(seed)`'s stream, computed once and handed out again from any position: `from(n)` is
- * a source that returns exactly what a fresh `seededRandom(seed)` returns after its first n bytes.
- * Every exec needs the recorded run's bytes again; this saves a ChaCha20 run per draw.
- */
-class ReplayedRandom {
-  private stream = new Uint8Array(0);
-  private readonly source: RandomSource;
-
-  constructor(seed: string) {
-    this.source = seededRandom(seed);
-  }
-
-  from(start: number): RandomSource {
-    return this.at({ at: start });
-  }
-
-  /** A source that reads the stream from `cursor.at` on, and moves it: set it back to replay. */
-  at(cursor: Cursor): RandomSource {
-    return (length) => {
-      if (!Number.isSafeInteger(length) || length < 0) throw new Error(`random: length must be a non-negative integer, got ${length}`);
-      const end = cursor.at + length;
-      if (end > this.stream.length) {
-        const grown = new Uint8Array(Math.max(end, this.stream.length * 2, 4096));
-        grown.set(this.stream);
-        grown.set(this.source(grown.length - this.stream.length), this.stream.length);
-        this.stream = grown;
-      }
-      const out = this.stream.slice(cursor.at, end);
-      cursor.at = end;
-      return out;
-    };
-  }
-}
-
-/** Where a replayed random source is in its stream. */
-interface Cursor {
-  at: number;
-}
-
-/** The cookie secret is the first draw of an endpoint's random source (resolveConfig makes the jar). */
-const COOKIE_SECRET_BYTES = 32;
-
-/**
- * One side's configuration, built once per process: the same bytes a fresh `seededRandom` and a
- * fresh CookieJar would give, without re-deriving them per exec. The jar is shared: at virtual
- * time 0 (and within its 5-minute rotation) a shared jar makes and checks the cookies a fresh one
- * would, and its secret is the stream's first 32 bytes, as when resolveConfig makes it.
- */
-function sideConfig(role: Side): (cursor: Cursor) => EndpointConfig {
-  const random = new ReplayedRandom(`${SEED} ${role}`);
-  const cookieJar = new CookieJar({ random: random.from(0) });
-  const fixed = role === 'server' ? { certificate: serverCredentials(), peerAddress: '192.0.2.1:5684' } : {};
-  return (cursor) => ({ role, random: random.at(cursor), cookieJar, ...fixed });
-}
-
-let configs: Record<Side, (cursor: Cursor) => EndpointConfig> | undefined;
-
-/** A side's configuration, its random source reading the stream from `cursor` (by default a fresh endpoint's start). */
-function configFor(role: Side, cursor: Cursor = { at: COOKIE_SECRET_BYTES }): EndpointConfig {
-  configs ??= { server: sideConfig('server'), client: sideConfig('client') };
-  return configs[role](cursor);
-}
-
-function serverConfig(): EndpointConfig {
-  return configFor('server');
-}
-
-function clientConfig(): EndpointConfig {
-  return configFor('client');
-}
-
-type Side = 'client' | 'server';
-
-interface Recording {
-  /** Each side's flights, in order, as the datagrams it sent. */
-  readonly flights: Record<Side, Uint8Array[][]>;
-  readonly negotiated: Record<Side, Negotiated>;
-  /** The epoch-1 handshake records (the Finished) each side sent, as whole records. */
-  readonly finishedRecords: Record<Side, Uint8Array[]>;
-  /** The application data each side sent. */
-  readonly appData: Record<Side, Uint8Array[]>;
-}
-
-function record(): Recording {
-  const client = new Endpoint(clientConfig());
-  const server = new Endpoint(serverConfig());
-  const p = new Pair(client, server);
-  client.connect(NOW);
-  p.run();
-  if (client.status !== 'established' || server.status !== 'established') {
-    throw new Error(`fuzz engine recording: the reference handshake did not complete (client ${client.status}, server ${server.status})`);
-  }
-  const appData: Record<Side, Uint8Array[]> = { client: [new TextEncoder().encode('ping from the client')], server: [new TextEncoder().encode('pong from the server')] };
-  client.send(appData.client[0]);
-  p.transfer('client');
-  server.send(appData.server[0]);
-  p.transfer('server');
-  const flights: Record<Side, Uint8Array[][]> = { client: [], server: [] };
-  let last: Side | undefined;
-  for (const w of p.wire) {
-    if (w.from !== last) flights[w.from].push([]);
-    flights[w.from][flights[w.from].length - 1].push(w.bytes);
-    last = w.from;
-  }
-  const finishedRecords: Record<Side, Uint8Array[]> = { client: [], server: [] };
-  for (const w of p.wire) {
-    for (const r of readDatagram(w.bytes)) {
-      if (r.format === 'plaintext' && r.type === ContentType.handshake && r.epoch === 1) finishedRecords[w.from].push(writeDatagram([r]));
-    }
-  }
-  const negotiated = { client: client.negotiated, server: server.negotiated };
-  if (negotiated.client === undefined || negotiated.server === undefined) throw new Error('fuzz engine recording: nothing negotiated');
-  return { flights, negotiated: { client: negotiated.client, server: negotiated.server }, finishedRecords, appData };
-}
-
-let recording: Recording | undefined;
-
-/** The recorded run (made on first use, once per process). */
-export function engineRecording(): Recording {
-  recording ??= record();
-  return recording;
-}
 
 function includes(haystack: Uint8Array, needle: Uint8Array): boolean {
   if (needle.length === 0) return true;
@@ -333,15 +188,14 @@ const RESUME_AFTER_MS = 0.3;
 /** Resume points kept per scenario (the oldest goes first). */
 const MAX_RESUME_POINTS = 48;
 
-/** Per scenario: resume points by the byte length of the input prefix they stand for, then by its bytes. */
-const resumePoints = new Map<Scenario, Map<number, Map<string, ResumePoint>>>();
-const resumeOrder = new Map<Scenario, Array<[number, string]>>();
+/** Per scenario: its resume points, under the input bytes they stand after. */
+const resumePoints = new Map<Scenario, PrefixCache<ResumePoint>>();
 let resumes = 0;
 
 /** How many execs resumed from a resume point, and how many resume points there are (for tests). */
 export function engineResumeStats(): { resumed: number; points: number } {
   let points = 0;
-  for (const byLength of resumePoints.values()) for (const m of byLength.values()) points += m.size;
+  for (const cache of resumePoints.values()) points += cache.size;
   return { resumed: resumes, points };
 }
 
@@ -362,45 +216,13 @@ function wholeFrameEnds(data: Uint8Array): number[] {
   return ends;
 }
 
-function keyOf(data: Uint8Array, length: number): string {
-  return Buffer.from(data.buffer, data.byteOffset, length).toString('latin1');
-}
-
-/** The resume point for the longest run of this input's leading whole datagrams there is one for. */
-function resumePointFor(s: Scenario, data: Uint8Array, ends: readonly number[]): ResumePoint | undefined {
-  const byLength = resumePoints.get(s);
-  if (byLength === undefined) return undefined;
-  for (let k = ends.length; k >= 1; k--) {
-    const points = byLength.get(ends[k - 1]);
-    if (points === undefined) continue;
-    const point = points.get(keyOf(data, ends[k - 1]));
-    if (point !== undefined) return point;
+function resumePointsOf(s: Scenario): PrefixCache<ResumePoint> {
+  let cache = resumePoints.get(s);
+  if (cache === undefined) {
+    cache = new PrefixCache(MAX_RESUME_POINTS);
+    resumePoints.set(s, cache);
   }
-  return undefined;
-}
-
-function addResumePoint(s: Scenario, data: Uint8Array, length: number, point: ResumePoint): void {
-  let byLength = resumePoints.get(s);
-  let order = resumeOrder.get(s);
-  if (byLength === undefined || order === undefined) {
-    byLength = new Map();
-    order = [];
-    resumePoints.set(s, byLength);
-    resumeOrder.set(s, order);
-  }
-  let points = byLength.get(length);
-  if (points === undefined) {
-    points = new Map();
-    byLength.set(length, points);
-  }
-  const key = keyOf(data, length);
-  if (points.has(key)) return;
-  points.set(key, point);
-  order.push([length, key]);
-  if (order.length > MAX_RESUME_POINTS) {
-    const [oldLength, oldKey] = order.shift()!;
-    byLength.get(oldLength)?.delete(oldKey);
-  }
+  return cache;
 }
 
 function runScenario(s: Scenario, data: Uint8Array, observe?: EngineObserver): Endpoint {
@@ -408,7 +230,7 @@ function runScenario(s: Scenario, data: Uint8Array, observe?: EngineObserver): E
   const peer: Side = s.role === 'server' ? 'client' : 'server';
   const frames = readFrames(data).slice(0, MAX_DATAGRAMS);
   const ends = fromSnapshots ? wholeFrameEnds(data) : [];
-  const resumed = fromSnapshots ? resumePointFor(s, data, ends) : undefined;
+  const resumed = fromSnapshots ? resumePoints.get(s)?.longest(data, ends) : undefined;
   const peerFinishedInPrefix = peerFinishedInPrefixOf(s, rec);
   const peerFinishedSeen = peerFinishedInPrefix || rec.finishedRecords[peer].some((f) => includes(data, f));
   const genuineData = rec.appData[peer];
@@ -484,7 +306,7 @@ function runScenario(s: Scenario, data: Uint8Array, observe?: EngineObserver): E
     spent += took;
     if (spent >= RESUME_AFTER_MS && i < ends.length) {
       spent = 0;
-      addResumePoint(s, data, ends[i], {
+      resumePointsOf(s).add(data, ends[i], {
         endpoint: deepCopy(e, prefixed.get(s)!.shared),
         at: prefixed.get(s)!.cursor.at,
         frames: i + 1,

@@ -12,7 +12,8 @@ import { Reassembler } from '../../reference/handshake/reassembly.ts';
 import { type HandshakeFragment, readHandshakeFragment, writeHandshakeFragment } from '../../reference/wire/handshake-header.ts';
 import { Reader } from '../../reference/wire/reader.ts';
 import { encode } from '../../reference/wire/writer.ts';
-import { below, mutateFragments, mutateBytes, type Rng } from '../mutate.ts';
+import { mutateFragments } from '../mutate.ts';
+import { below, mutateBytes, type Rng } from '../mutate-bytes.ts';
 import { FuzzFinding, type FuzzTarget } from '../target.ts';
 import { samples } from './support.ts';
 

@@ -12,7 +12,8 @@ import { CipherState, aeadProfileOf } from '../../reference/record/cipher-state.
 import { RecordLayer } from '../../reference/record/record-layer.ts';
 import { CipherSuite, ContentType } from '../../reference/wire/enums.ts';
 import { writeDatagram, type DtlsRecord } from '../../reference/wire/records.ts';
-import { mutateDatagram, mutateFlight, pick, readFrames, writeFrames, type Rng } from '../mutate.ts';
+import { mutateDatagram, mutateFlight, readFrames, writeFrames } from '../mutate.ts';
+import { pick, type Rng } from '../mutate-bytes.ts';
 import { FuzzFinding, type FuzzTarget, preview } from '../target.ts';
 
 const SUITES = [

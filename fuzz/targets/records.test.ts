@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import { RecordRejection, scanDatagram } from '../../reference/wire/records.ts';
-import { mutateBytes, mutateDatagram, xorshift } from '../mutate.ts';
+import { mutateDatagram } from '../mutate.ts';
+import { mutateBytes, xorshift } from '../mutate-bytes.ts';
 import { recordHeaderTarget, wantedCid } from './records.ts';
 
 function rejection(data: Uint8Array, cidLength: number | undefined): RecordRejection | undefined {

@@ -9,7 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { DecodeError } from '../../reference/wire/errors.ts';
 import { decode } from '../../reference/wire/reader.ts';
 import { type DtlsRecord, type RecordContext, RecordRejection, readRecords, scanDatagram, writeDatagram } from '../../reference/wire/records.ts';
-import { mutateDatagram, pick, spliceBytes, type Rng } from '../mutate.ts';
+import { mutateDatagram } from '../mutate.ts';
+import { pick, spliceBytes, type Rng } from '../mutate-bytes.ts';
 import { type FuzzTarget, FuzzFinding, checkReencoding, readOrDecodeError } from '../target.ts';
 import { corpusDatagrams, samples, spread, transcriptDatagrams } from './support.ts';
 

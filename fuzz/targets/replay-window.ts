@@ -5,7 +5,7 @@
  * model's right edge) or, for op 3, 7 bytes (op, then an absolute uint48).
  */
 import { ReplayWindow } from '../../reference/record/replay-window.ts';
-import { below, mutateBytes, type Rng } from '../mutate.ts';
+import { below, mutateBytes, type Rng } from '../mutate-bytes.ts';
 import { FuzzFinding, type FuzzTarget } from '../target.ts';
 
 const SIZES = [64, 65, 96, 100, 128, 1000];

@@ -15,7 +15,8 @@ import { Reader } from '../../reference/wire/reader.ts';
 import { Writer } from '../../reference/wire/writer.ts';
 import type { WireCase } from '../arbitraries/wire/case.ts';
 import { readBoringSslFramed, readGoFuzzSeed, splitRecordStream } from '../corpora/formats.ts';
-import { mutateBytes, mutateEncoded, pick, spliceBytes, type Rng } from '../mutate.ts';
+import { mutateEncoded } from '../mutate.ts';
+import { mutateBytes, pick, spliceBytes, type Rng } from '../mutate-bytes.ts';
 import { type FuzzTarget, checkReencoding, readOrReject } from '../target.ts';
 
 export { sharedRoot };

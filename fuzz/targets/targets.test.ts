@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { DecodeError } from '../../reference/wire/errors.ts';
-import { xorshift } from '../mutate.ts';
+import { xorshift } from '../mutate-bytes.ts';
 import { FuzzFinding, type FuzzTarget, readOrReject, runOne } from '../target.ts';
 import { engineStatusAfter } from './engine.ts';
 import { targetByName, targets } from './index.ts';

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { CryptoError } from '../../reference/crypto/errors.ts';
 import { pemDecodeAll } from '../../reference/crypto/pem.ts';
 import { parseCertificate } from '../../reference/crypto/x509.ts';
-import { below, mutateBytes, pick, type Rng } from '../mutate.ts';
+import { below, mutateBytes, pick, type Rng } from '../mutate-bytes.ts';
 import { FuzzFinding, type FuzzTarget, equalBytes, preview } from '../target.ts';
 import { repoPath } from './support.ts';
 
