@@ -87,6 +87,7 @@ export function parseArgs(argv: readonly string[]): ExternalFuzzOptions & { quie
   const only = flags.get('case')?.split(',').map(Number);
   if (only?.some((n) => !Number.isInteger(n) || n < 0)) throw new Error('--case takes case indexes: 12 or 3,17');
   const casesText = flags.get('cases');
+  if (casesText !== undefined && !(Number.isInteger(Number(casesText)) && Number(casesText) > 0)) throw new Error(`--cases must be a positive integer, got ${casesText}`);
   const timeText = flags.get('time');
   return {
     impl,
@@ -104,12 +105,20 @@ export function parseArgs(argv: readonly string[]): ExternalFuzzOptions & { quie
   };
 }
 
+const USAGE =
+  'usage: node --import=tsx fuzz/external/run.ts --impl openssl|gnutls --role server|client --time 10m [--seed S] [--report DIR] [--cases N] [--case I] [--kinds ...] [--flights ...]\n';
+
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let o: ReturnType<typeof parseArgs>;
   try {
-    o = parseArgs(process.argv.slice(2));
+    o = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\nusage: node --import=tsx fuzz/external/run.ts --impl openssl|gnutls --role server|client --time 10m [--seed S] [--report DIR] [--cases N] [--case I] [--kinds ...] [--flights ...]\n`);
+    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   const log = o.quiet ? undefined : (line: string): void => void process.stderr.write(`${line}\n`);
