@@ -8,8 +8,8 @@
 import test from 'ava';
 import { HandshakeContext } from '../reference/handshake/dtls12/context.ts';
 import { UdpServer } from '../reference/transport/udp.ts';
-import { type ExternalFuzzReport, type Finding, fuzzServer } from '../fuzz/external/campaign.ts';
-import { fromHex } from '../fuzz/external/rng.ts';
+import { type ExternalFuzzReport, fuzzServer } from '../fuzz/external/campaign.ts';
+import { isKnownPeerBug } from '../fuzz/external/known-peer-bugs.ts';
 import { runExternalFuzz } from '../fuzz/external/run.ts';
 import type { ServerTarget } from '../fuzz/external/targets.ts';
 import { peerTest, serverCredentials } from './support.ts';
@@ -66,27 +66,7 @@ function summary(r: ExternalFuzzReport): string {
     r.findings.map((f) => `${f.kind} case ${f.caseIndex}: ${f.evidence} [${f.mutation?.kind}: ${f.mutation?.detail}]`).join('\n');
 }
 
-/**
- * gnutls-serv 3.7.9's UDP loop, while it waits for a ClientHello, spins without end on a datagram
- * whose first record is not a handshake record carrying a client_hello (another content type, or
- * another msg_type) once it has served a connection, and answers no client after it: see reports/external-fuzz/gnutls-server/report.md.
- * Such a hang is known; any other is not.
- */
-function knownGnutlsServSpin(f: Finding): boolean {
-  if (f.kind !== 'hang' || f.mutation === undefined || !f.evidence.includes('held no connection of ours')) return false;
-  const d = fromHex(f.mutation.mutatedHex);
-  return !(d.length > 13 && d[0] === 22 && d[13] === 1);
-}
-
-/**
- * openssl s_server 3.0.19 answers no client any more after one ClientHello whose record
- * sequence_number is 2^48-1 (reports/external-fuzz/openssl-server/report.md). Known; any other hang is not.
- */
-function knownOpensslMaxSequence(f: Finding): boolean {
-  return f.kind === 'hang' && f.mutation !== undefined && f.mutation.flight.startsWith('ClientHello') && /sequence_number \d+ -> 281474976710655/.test(f.mutation.detail);
-}
-
-peerTest('external fuzz: openssl s_server -dtls1_2 for 20 s: no crash, no accepted forgery, no hang but the known one', ['openssl'], async (t) => {
+peerTest('external fuzz: openssl s_server -dtls1_2 for 20 s: no crash, no accepted forgery, no hang but the two known ones', ['openssl'], async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dtlsprobe-xfuzz-'));
   const { report, files } = await runExternalFuzz({ impl: 'openssl', role: 'server', seed: 20, timeMs: 20_000, reportDir: dir });
   t.log(summary(report));
@@ -94,7 +74,7 @@ peerTest('external fuzz: openssl s_server -dtls1_2 for 20 s: no crash, no accept
   t.true(report.forgeries > 0, 'some cases were forgeries');
   t.is(report.counts.crash, 0, summary(report));
   t.is(report.counts.acceptance, 0, summary(report));
-  t.deepEqual(report.findings.filter((f) => !knownOpensslMaxSequence(f)), [], summary(report));
+  t.deepEqual(report.findings.filter((f) => !isKnownPeerBug('openssl', f)), [], summary(report));
   t.regex(readFileSync(files.markdown, 'utf8'), /# External fuzzing: openssl s_server/);
   t.is(JSON.parse(readFileSync(files.json, 'utf8')).schema, 'dtlsprobe.external-fuzz/1');
 });
@@ -107,7 +87,7 @@ peerTest('external fuzz: gnutls-serv --udp for 20 s: no crash, no accepted forge
   t.true(report.forgeries > 0, 'some cases were forgeries');
   t.is(report.counts.crash, 0, summary(report));
   t.is(report.counts.acceptance, 0, summary(report));
-  t.deepEqual(report.findings.filter((f) => !knownGnutlsServSpin(f)), [], summary(report));
+  t.deepEqual(report.findings.filter((f) => !isKnownPeerBug('gnutls', f)), [], summary(report));
 });
 
 test.serial('external fuzz: the acceptance oracle stays quiet against the reference server', async (t) => {
