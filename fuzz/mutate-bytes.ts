@@ -6,6 +6,8 @@
  *
  * An `Rng` returns numbers in [0, 1); `xorshift(seed)` is the one the runner and tests use.
  */
+import { concatBytes } from '@noble/hashes/utils.js';
+
 export type Rng = () => number;
 
 /** A small seeded generator (xorshift32 with a splitmix-style seed scramble). Never returns 1. */
@@ -38,18 +40,6 @@ export function chance(rng: Rng, p: number): boolean {
 export function randomBytes(rng: Rng, n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = below(rng, 256);
-  return out;
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -87,7 +77,7 @@ export function mutateBytesOnce(data: Uint8Array, rng: Rng, maxLength = MAX_INPU
     if (n >= maxLength) return data.slice(0, maxLength);
     const at = below(rng, n + 1);
     const chunk = chance(rng, 0.5) ? randomBytes(rng, 1 + below(rng, 8)) : Uint8Array.of(pick(rng, INTERESTING_8));
-    return concat(data.subarray(0, at), chunk, data.subarray(at)).subarray(0, maxLength).slice();
+    return concatBytes(data.subarray(0, at), chunk, data.subarray(at)).subarray(0, maxLength).slice();
   }
   // a copy even when `data` is a Buffer (whose slice() is a view)
   const out = new Uint8Array(data);
@@ -117,7 +107,7 @@ export function mutateBytesOnce(data: Uint8Array, rng: Rng, maxLength = MAX_INPU
       // Delete a chunk.
       const at = below(rng, n);
       const len = 1 + below(rng, Math.min(16, n - at));
-      return concat(data.subarray(0, at), data.subarray(at + len));
+      return concatBytes(data.subarray(0, at), data.subarray(at + len));
     }
     case 6: {
       // Copy a chunk over another place. The chunk fits from both offsets, and copyWithin never
@@ -134,7 +124,7 @@ export function mutateBytesOnce(data: Uint8Array, rng: Rng, maxLength = MAX_INPU
       const from = below(rng, n);
       const len = 1 + below(rng, Math.min(64, n - from));
       const at = below(rng, n + 1);
-      return concat(data.subarray(0, at), data.slice(from, from + len), data.subarray(at)).subarray(0, maxLength).slice();
+      return concatBytes(data.subarray(0, at), data.slice(from, from + len), data.subarray(at)).subarray(0, maxLength).slice();
     }
     case 8:
       return data.slice(0, below(rng, n));

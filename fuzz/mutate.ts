@@ -12,6 +12,7 @@
  *   bodies mutated with the codec of their message; datagrams of a flight dropped, duplicated,
  *   reordered, split and merged.
  */
+import { concatBytes } from '@noble/hashes/utils.js';
 import type { Codec } from '../reference/wire/codec.ts';
 import { ContentType, HandshakeType, ProtocolVersion } from '../reference/wire/enums.ts';
 import { type HandshakeFragment, readHandshakeFragments, writeHandshakeFragment } from '../reference/wire/handshake-header.ts';
@@ -20,7 +21,7 @@ import { Reader } from '../reference/wire/reader.ts';
 import { type DtlsRecord, RecordRejection, readRecords, scanDatagram, writeDatagram } from '../reference/wire/records.ts';
 import { Trace } from '../reference/wire/trace.ts';
 import { Writer, encode } from '../reference/wire/writer.ts';
-import { type Rng, below, chance, concat, getBE, mutateBytes, mutateBytesOnce, pick, putBE, randomBytes } from './mutate-bytes.ts';
+import { type Rng, below, chance, getBE, mutateBytes, mutateBytesOnce, pick, putBE, randomBytes } from './mutate-bytes.ts';
 
 // ---- field level: the numeric fields a traced read saw
 
@@ -135,7 +136,7 @@ function mutateModelInPlace(model: unknown, rng: Rng): boolean {
     const op = below(rng, 5);
     if (op === 0) setSlot(s, new Uint8Array(0));
     else if (op === 1) setSlot(s, v.slice(0, below(rng, v.length + 1)));
-    else if (op === 2) setSlot(s, concat(v, v));
+    else if (op === 2) setSlot(s, concatBytes(v, v));
     else if (op === 3) setSlot(s, randomBytes(rng, pick(rng, [1, 2, 31, 32, 33, 255, 256])));
     else setSlot(s, v.length === 0 ? randomBytes(rng, 1) : mutateBytesOnce(v, rng, 4096));
   }
@@ -436,7 +437,7 @@ export function mutateFlight(data: Uint8Array, rng: Rng, options: { cidLength?: 
       frames[i] = mutateDatagram(frames[i], rng, options.cidLength);
     }
   } else if (op === 12 && frames.length > 1 && i + 1 < frames.length) {
-    frames.splice(i, 2, concat(frames[i], frames[i + 1]));
+    frames.splice(i, 2, concatBytes(frames[i], frames[i + 1]));
   } else if (op === 13 && options.donors !== undefined && options.donors.length > 0) {
     const donor = readFrames(pick(rng, options.donors));
     if (donor.length > 0) frames.splice(below(rng, frames.length + 1), 0, pick(rng, donor).slice());

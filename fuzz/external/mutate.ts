@@ -6,6 +6,7 @@
  * `plaintext-appdata`, and any change to a protected application-data record) are mutations a correct
  * peer must reject: the campaign watches for the peer accepting them.
  */
+import { concatBytes } from '@noble/hashes/utils.js';
 import type { CipherState } from '../../reference/record/cipher-state.ts';
 import { ContentType, HandshakeType } from '../../reference/wire/enums.ts';
 import { type HandshakeFragment, readHandshakeFragments, writeHandshakeFragment } from '../../reference/wire/handshake-header.ts';
@@ -170,7 +171,7 @@ export function mutate(datagram: Uint8Array, kind: MutationKind, rng: Rng, ctx: 
         // The writer takes the length from the fragment: change the fragment's size instead.
         const cut = rng.bool(0.5) && r.fragment.length > 0;
         const before = r.fragment.length;
-        r.fragment = cut ? r.fragment.slice(0, rng.int(r.fragment.length)) : concat(r.fragment, rng.bytes(rng.range(1, 32)));
+        r.fragment = cut ? r.fragment.slice(0, rng.int(r.fragment.length)) : concatBytes(r.fragment, rng.bytes(rng.range(1, 32)));
         const raw = writeDatagram(records.map((x, k) => (k === i ? r : x)));
         // Keep the original length field: the header now disagrees with what follows it.
         const offset = records.slice(0, i).reduce((s, x) => s + 13 + x.fragment.length, 0);
@@ -257,7 +258,7 @@ export function mutate(datagram: Uint8Array, kind: MutationKind, rng: Rng, ctx: 
       } else if (how === 'zero') forged = new Uint8Array(verifyData.length);
       else if (how === 'random') forged = rng.bytes(verifyData.length);
       else if (how === 'shorter') forged = verifyData.slice(0, rng.int(verifyData.length));
-      else if (how === 'longer') forged = concat(verifyData, rng.bytes(rng.range(1, 20)));
+      else if (how === 'longer') forged = concatBytes(verifyData, rng.bytes(rng.range(1, 20)));
       else forged = new Uint8Array(0);
       if (sameBytes(forged, verifyData)) forged[0] ^= 0x80;
       const body = encode((w) => writeFinished(w, { verifyData: forged }));
@@ -337,7 +338,7 @@ export function mutate(datagram: Uint8Array, kind: MutationKind, rng: Rng, ctx: 
       const before = f.body.length;
       const keepLength = rng.bool(0.5);
       const grow = rng.bool(0.25);
-      f.body = grow ? concat(f.body, rng.bytes(rng.range(1, 40))) : f.body.slice(0, rng.int(Math.max(1, f.body.length)));
+      f.body = grow ? concatBytes(f.body, rng.bytes(rng.range(1, 40))) : f.body.slice(0, rng.int(Math.max(1, f.body.length)));
       if (!keepLength && f.fragmentOffset === 0) f.length = f.body.length;
       return withFragment(f, `${name} body ${before} -> ${f.body.length} bytes (length ${keepLength ? 'kept' : 'adjusted'})`);
     }
@@ -435,13 +436,6 @@ function mutateClientHello(ch: ClientHello, rng: Rng): [ClientHello, string] {
   }
   c.extensions = exts;
   return [c, 'extensions shuffled'];
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -2,6 +2,7 @@
  * What both DatagramBased implementations here share: GIO's argument checks, its rule for a batch
  * of sends that fails part-way, the condition mask, and vectors gathered into one datagram.
  */
+import { concatBytes } from '@noble/hashes/utils.js';
 import type { OutputMessage, SocketAddress } from '../api/datagram-based.ts';
 import { IOCondition, type IOConditionFlags } from '../api/enums.ts';
 import { IOErrorEnum, ioError } from '../api/errors.ts';
@@ -17,15 +18,7 @@ export function sameAddress(x: SocketAddress, y: SocketAddress): boolean {
 
 /** A message's vectors gathered into one datagram (a fresh copy, so the caller may reuse its buffers). */
 export function concatVectors(vectors: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const v of vectors) length += v.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const v of vectors) {
-    out.set(v, at);
-    at += v.length;
-  }
-  return out;
+  return concatBytes(...vectors);
 }
 
 /**
