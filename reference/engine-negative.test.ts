@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import type { EngineEvent } from './engine.ts';
-import { LAST_ANSWERABLE_HELLO_MESSAGE_SEQ } from './engine.ts';
+import { LAST_ANSWERABLE_HELLO_MESSAGE_SEQ } from './engine-hello.ts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion } from './wire/enums.ts';
 import { referencePair } from '../testkit/pair.ts';
 import { keysFromKeyLog, mapClientHello, mapFragments, mapRecords, resealEpoch1, sealRecord } from '../testkit/forge.ts';

@@ -21,7 +21,7 @@ import { NewestRecord } from './handshake/dtls12/connection-id.ts';
 import { type SrtpKeyingMaterial, srtpKeyingMaterial } from './handshake/dtls12/srtp.ts';
 import type { HandshakeState } from './handshake/dtls12/state.ts';
 import { FlightTimer } from './handshake/flight-timer.ts';
-import { Reassembler, type WholeHandshakeMessage } from './handshake/reassembly.ts';
+import { Reassembler } from './handshake/reassembly.ts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './wire/enums.ts';
 import { readAlert } from './wire/alert.ts';
 import { DecodeError } from './wire/errors.ts';
@@ -30,6 +30,7 @@ import { decode } from './wire/reader.ts';
 import { RecordLayer, type RecordLayerStats } from './record/record-layer.ts';
 import { CipherState, deriveKeys } from './record/cipher-state.ts';
 import { transmitFlight, transmitRecords } from './engine-flights.ts';
+import { StatelessHellos } from './engine-hello.ts';
 
 export type EngineEvent =
   | { readonly kind: 'handshake-complete'; readonly negotiated: Negotiated }
@@ -63,21 +64,6 @@ export interface EndpointStats {
 /** Application records held while the peer's Finished is still on its way. */
 export const MAX_EARLY_DATA_RECORDS = 16;
 
-/**
- * A server answers a ClientHello with the same record number and goes on from there in epoch 0;
- * a ClientHello numbered above this leaves too few for the handshake (2^48 - 1 is the last).
- */
-export const LAST_ANSWERABLE_HELLO_SEQ = 2 ** 48 - 1 - 1024;
-
-/**
- * message_seq is 16 bits, and a server numbers its messages from the ClientHello's (RFC 6347
- * §4.2.2). A full handshake takes six more numbers from there: ServerHello, Certificate,
- * ServerKeyExchange, CertificateRequest, ServerHelloDone, Finished on our side (the client's
- * Certificate, ClientKeyExchange, CertificateVerify, Finished take fewer). A ClientHello numbered
- * above this cannot be answered.
- */
-export const LAST_ANSWERABLE_HELLO_MESSAGE_SEQ = 0xffff - 5;
-
 export class Endpoint {
   readonly config: ResolvedConfig;
   private readonly ctx: HandshakeContext;
@@ -99,7 +85,8 @@ export class Endpoint {
   private earlyCcs = 0;
   private readonly earlyData: Uint8Array[] = [];
   private earlyDataDropped = 0;
-  private unanswerableHellos = 0;
+  /** ClientHellos before the cookie checks out (a server's only state then). */
+  private readonly hellos: StatelessHellos;
   /** Epoch-0 record numbers seen from the peer, and the one that last moved the handshake. */
   private readonly seenEpoch0 = new Set<number>();
   private progressSeq = -1;
@@ -120,6 +107,7 @@ export class Endpoint {
     this.config = resolveConfig(config);
     this.ctx = new HandshakeContext(this.config);
     this.reassembler = this.newReassembler(0);
+    this.hellos = new StatelessHellos(this.config.maxHandshakeMessageLength);
     this.timer = new FlightTimer<FlightItem>({
       initialTimeoutMs: this.config.initialTimeoutMs,
       maxTimeoutMs: this.config.maxTimeoutMs,
@@ -185,7 +173,7 @@ export class Endpoint {
       malformedHandshakeRecords: this.malformedHandshakeRecords,
       earlyChangeCipherSpecs: this.earlyCcs,
       earlyDataDropped: this.earlyDataDropped,
-      unanswerableHellos: this.unanswerableHellos,
+      unanswerableHellos: this.hellos.unanswerable,
     };
   }
 
@@ -260,17 +248,10 @@ export class Endpoint {
     let previousFlight = false;
     for (const f of fragments) {
       if (this.statelessHello(f)) {
-        const hello = isWholeMessage(f) ? f : this.reassembleHello(f);
+        const hello = this.hellos.take(f, seq);
         if (hello === undefined) continue;
-        // Our answer takes this record's number (RFC 6347 §4.2.1), and the handshake needs more
-        // after it: a ClientHello too close to the end of the 48-bit space cannot be answered.
-        // Likewise its message_seq: our messages take the numbers after it (§4.2.2).
-        if (seq > LAST_ANSWERABLE_HELLO_SEQ || hello.messageSeq > LAST_ANSWERABLE_HELLO_MESSAGE_SEQ) {
-          this.unanswerableHellos++;
-          continue;
-        }
         this.progressSeq = Math.max(this.progressSeq, seq);
-        this.step({ msgType: hello.msgType, messageSeq: hello.messageSeq, body: hello.body }, now);
+        this.step(hello, now);
         continue;
       }
       if (this.state.established && f.msgType === this.state.expects[0] && isWholeMessage(f)) {
@@ -329,28 +310,9 @@ export class Endpoint {
     this.earlyData.push(payload);
   }
 
-  /**
-   * A server before the cookie checks out keeps no handshake state: each ClientHello is answered
-   * afresh. One that comes in fragments is reassembled first (RFC 6347 §4.2.3 leaves no exception
-   * for it): one message at a time, bounded like any other; a fragment of another message_seq
-   * starts over.
-   */
+  /** A ClientHello to a server still waiting for one: see engine-hello.ts. */
   private statelessHello(f: HandshakeFragment): boolean {
     return this.config.role === 'server' && this.state.name === 'ExpectClientHello' && f.msgType === HandshakeType.client_hello;
-  }
-
-  /** The ClientHello being reassembled before the cookie checks out. */
-  private helloFragments: Reassembler | undefined;
-
-  private reassembleHello(f: HandshakeFragment): WholeHandshakeMessage | undefined {
-    if (this.helloFragments?.nextSeq !== f.messageSeq) {
-      const max = this.config.maxHandshakeMessageLength;
-      this.helloFragments = new Reassembler({ nextSeq: f.messageSeq, maxMessageLength: max, maxBufferedBytes: max, maxBufferedMessages: 1 });
-    }
-    this.helloFragments.add(f);
-    const hello = this.helloFragments.poll();
-    if (hello !== undefined) this.helloFragments = undefined;
-    return hello;
   }
 
   /** One whole handshake message through the current state. */
@@ -361,7 +323,7 @@ export class Endpoint {
     // tls12_cid records (a datagram may carry the peer's first one right after its key exchange).
     if (this.ctx.connectionIds !== undefined) this.records.setConnectionIds(this.ctx.connectionIds);
     if (before.name === 'ExpectClientHello' && this.state.name !== 'ExpectClientHello') {
-      this.helloFragments = undefined;
+      this.hellos.forget();
       this.reassembler = this.newReassembler(message.messageSeq + 1);
     }
     this.runActions(now);
