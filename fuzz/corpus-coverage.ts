@@ -24,7 +24,8 @@ if (positional.length < 2) {
 // before anything loads reference/
 const store = installIstanbul();
 const { loadTargets } = await import('../harness/cli/fuzz.ts');
-const { execute, readCorpusDir } = await import('./runner.ts');
+const { execute } = await import('./findings.ts');
+const { readCorpusDir } = await import('./runner.ts');
 const { table } = await import('./runner-progress.ts');
 const [name, ...dirs] = positional;
 const target = (await loadTargets()).find((t) => t.name === name);

@@ -5,7 +5,7 @@
  * bytes), then byte simplification (each byte to 0x00, else to 0x01 / 0xff / '0' when that is
  * simpler-looking and still fails).
  */
-import { execute, signatureOf } from './runner.ts';
+import { execute, signatureOf } from './findings.ts';
 import type { FuzzTarget } from './target.ts';
 
 export interface MinimizeOptions {

@@ -7,8 +7,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CampaignResult, Finding, Progress } from './runner.ts';
-import { defaultReplayHint, signatureOf, writeFinding } from './runner.ts';
+import type { CampaignResult, Progress } from './runner.ts';
+import { type Finding, defaultReplayHint, signatureOf, writeFinding } from './findings.ts';
 import type { JobSpec, ParentMessage, WireFinding, WorkerMessage } from './runner-worker.ts';
 
 export type { JobSpec } from './runner-worker.ts';

@@ -7,7 +7,8 @@
  */
 import type { CoverageKind, CoverageSource } from './coverage.ts';
 import type { FuzzTarget } from './target.ts';
-import type { CampaignResult, Finding, Progress } from './runner.ts';
+import type { CampaignResult, Progress } from './runner.ts';
+import type { Finding } from './findings.ts';
 
 export interface JobSpec {
   readonly target: string;

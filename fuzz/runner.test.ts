@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { installIstanbul, IstanbulCoverage } from './coverage-istanbul.ts';
 import { installV8, V8Coverage } from './coverage-v8.ts';
 import { minimize } from './minimize.ts';
-import { execute, runCampaign } from './runner.ts';
+import { execute } from './findings.ts';
+import { runCampaign } from './runner.ts';
 import { fuzzCommand } from '../harness/cli/fuzz.ts';
 
 // Both coverage sources must be in place before the targets load: istanbul instruments the kit as it

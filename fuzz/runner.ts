@@ -24,14 +24,14 @@
  *   corpus entries (schedule.ts): the shortest entry for each counter, so the few long inputs that
  *   guidance keeps for a higher hit count (more records in a datagram) do not take most of the time.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { asFinding, stacksBack, stacksOff, type FindingKind, type FuzzTarget } from './target.ts';
 import { NoCoverage, type CoverageSource } from './coverage.ts';
 import { ByteScratch, xorshift, type Rng } from './mutate-bytes.ts';
 import { CorpusSchedule } from './schedule.ts';
+import { type Finding, defaultReplayHint, execute, sha256Hex, signatureOf, writeAtomic, writeFinding } from './findings.ts';
 import type { HangWatchdog } from './watchdog.ts';
 
 export interface CampaignOptions {
@@ -87,20 +87,6 @@ export interface Progress {
   readonly findings: number;
 }
 
-export interface Finding {
-  readonly target: string;
-  readonly kind: FindingKind;
-  readonly detail: string;
-  /** What identifies "the same failure": kind and the message with hex and numbers blurred. */
-  readonly signature: string;
-  readonly input: Uint8Array;
-  readonly stack: string;
-  readonly exec: number;
-  readonly seed: number;
-  /** The .bin written, when there is a crashes folder. */
-  readonly file?: string;
-}
-
 export interface CampaignResult extends Progress {
   readonly seed: number;
   /** CPU time the process spent during the campaign (user + system, ms): execs / CPU time is the rate on one core when the machine is shared. */
@@ -109,31 +95,6 @@ export interface CampaignResult extends Progress {
   readonly newCorpusFiles: number;
   /** Times a mutator threw (its bug; the runner fell back to a bit flip). */
   readonly mutatorErrors: number;
-}
-
-export function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** The failure's identity for deduplication and for the minimiser: kind, then the message blurred. */
-export function signatureOf(kind: string, detail: string): string {
-  const blurred = detail
-    .replace(/[0-9a-f]{8,}…?( \(\d+ bytes\))?/gi, '<hex>')
-    .replace(/\d+/g, 'N')
-    .slice(0, 160);
-  return `${kind}: ${blurred}`;
-}
-
-/** Runs one input; undefined, or the finding it raised (as the runner records it). */
-export function execute(target: FuzzTarget, data: Uint8Array): { kind: FindingKind; detail: string; stack: string } | undefined {
-  try {
-    target.fuzz(data);
-    return undefined;
-  } catch (e) {
-    const f = asFinding(e);
-    const cause = f.cause instanceof Error ? f.cause : f;
-    return { kind: f.kind, detail: f.detail, stack: cause.stack ?? String(cause) };
-  }
 }
 
 /** Reads every regular file of a folder, in name order (so runs are reproducible). */
@@ -148,41 +109,6 @@ export function readCorpusDir(dir: string, maxLen = Number.POSITIVE_INFINITY): A
     out.push({ name, data: new Uint8Array(readFileSync(path)) });
   }
   return out;
-}
-
-function writeAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-export function defaultReplayHint(binFile: string, target: string): string {
-  return `npx dtlsprobe fuzz --replay ${binFile} --target ${target}   (shrink: npx dtlsprobe fuzz --minimize ${binFile} --target ${target})`;
-}
-
-/** The .txt written beside a crash's .bin. */
-export function describeFinding(f: Finding, hint: string): string {
-  return [
-    `target: ${f.target}`,
-    `kind: ${f.kind}`,
-    `detail: ${f.detail}`,
-    `signature: ${f.signature}`,
-    `input: ${f.input.length} bytes, sha256 ${sha256Hex(f.input)}`,
-    `seed: ${f.seed} (exec ${f.exec})`,
-    `replay: ${hint}`,
-    '',
-    'stack:',
-    f.stack,
-    '',
-  ].join('\n');
-}
-
-export function writeFinding(dir: string, f: Omit<Finding, 'file'>, hint: (bin: string, target: string) => string): string {
-  mkdirSync(dir, { recursive: true });
-  const bin = join(dir, `${f.kind}-${sha256Hex(f.input).slice(0, 16)}.bin`);
-  writeAtomic(bin, f.input);
-  writeAtomic(bin.replace(/\.bin$/, '.txt'), describeFinding({ ...f, file: bin }, hint(bin, f.target)));
-  return bin;
 }
 
 interface Entry {

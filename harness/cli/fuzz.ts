@@ -83,7 +83,7 @@ async function replayOrMinimize(mode: 'replay' | 'minimize', file: string, targe
   if (targetName === undefined) throw new UsageError(`--${mode} needs --target T`);
   const input = readInput(file);
   const target = await findTarget(targetName);
-  const { execute } = await import('../../fuzz/runner.ts');
+  const { execute } = await import('../../fuzz/findings.ts');
   if (mode === 'replay') {
     const r = execute(target, input);
     if (r === undefined) {
