@@ -42,6 +42,14 @@ const RSA_SUITES: readonly RsaSuite[] = [
 
 type Mode = 'required' | 'requested';
 
+/**
+ * How long a peer process may live: only a guard against a hang, so it must outlast the bounds of
+ * the steps it serves (ACCEPT 5 s, handshake 10 s, each line 10 s). The 18 runs of this file go at
+ * once; a handshake with RSA chains both ways can take several seconds on a loaded machine, and a
+ * 12 s lifetime once killed s_server before the client's line could reach it.
+ */
+const PEER_SECONDS = 45;
+
 /** Required with every suite, requested with the first. */
 const RUNS = RSA_SUITES.flatMap((suite, i) => (i === 0 ? (['required', 'requested'] as const) : (['required'] as const)).map((mode: Mode) => ({ suite, mode })));
 
@@ -123,7 +131,7 @@ for (const { suite, mode } of RUNS) {
       'openssl s_server',
       ['openssl', 's_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-cert', files.leaf, '-cert_chain', files.intermediate, '-key', files.key,
         mode === 'required' ? '-Verify' : '-verify', '1', '-CAfile', clientFiles.root, '-verify_return_error', '-cipher', suite.openssl],
-      12,
+      PEER_SECONDS,
     );
     try {
       await server.waitFor(/^ACCEPT$/m, 5000, 'ACCEPT');
@@ -145,7 +153,7 @@ for (const { suite, mode } of RUNS) {
       'openssl s_client',
       ['openssl', 's_client', '-dtls1_2', '-connect', `127.0.0.1:${listening.address.port}`, '-cert', clientFiles.leaf, '-cert_chain', clientFiles.intermediate, '-key', clientFiles.key,
         '-CAfile', files.root, '-verify_return_error', '-cipher', suite.openssl],
-      12,
+      PEER_SECONDS,
     );
     try {
       await referenceServer(t, listening, suite, client, true, /Verify return code: 0 \(ok\)/);
@@ -166,7 +174,7 @@ for (const { suite, mode } of RUNS) {
       'gnutls-serv',
       ['gnutls-serv', '--udp', '--echo', '-p', String(port), '--x509certfile', files.chain, '--x509keyfile', files.key, '--x509cafile', clientFiles.root,
         mode === 'required' ? '--require-client-cert' : '--verify-client-cert', '--priority', priority(suite)],
-      12,
+      PEER_SECONDS,
     );
     try {
       await server.waitFor(/listening on IPv4 .* port \d+\.\.\.done/, 5000, 'listening on IPv4');
@@ -185,7 +193,7 @@ for (const { suite, mode } of RUNS) {
       'gnutls-cli',
       ['gnutls-cli', '--udp', '-p', String(listening.address.port), '--x509cafile', files.root, '--x509certfile', clientFiles.chain, '--x509keyfile', clientFiles.key,
         '--priority', priority(suite), '127.0.0.1'],
-      12,
+      PEER_SECONDS,
     );
     try {
       await referenceServer(t, listening, suite, client, true, /Handshake was completed/);
@@ -205,7 +213,7 @@ peerTest('[RFC5246-7.4.6] openssl s_client without a certificate -> reference se
   const client = new Peer(
     'openssl s_client',
     ['openssl', 's_client', '-dtls1_2', '-connect', `127.0.0.1:${listening.address.port}`, '-CAfile', files.root, '-verify_return_error', '-cipher', suite.openssl],
-    12,
+    PEER_SECONDS,
   );
   try {
     await referenceServer(t, listening, suite, client, false, /Verify return code: 0 \(ok\)/);
@@ -239,7 +247,7 @@ peerTest('[RFC5246-7.4.6-unacceptable] reference client with a chain from an unt
     'openssl s_server',
     ['openssl', 's_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-cert', files.leaf, '-cert_chain', files.intermediate, '-key', files.key,
       '-Verify', '1', '-CAfile', clientFiles.root, '-verify_return_error', '-cipher', suite.openssl],
-    12,
+    PEER_SECONDS,
   );
   try {
     await server.waitFor(/^ACCEPT$/m, 5000, 'ACCEPT');
