@@ -90,7 +90,8 @@ function startWorker(index: number, jobs: readonly JobSpec[], opts: PoolOptions,
         doneJobs = m.job + 1;
       }
     });
-    child.on('exit', (code, signal) => {
+    // 'close' rather than 'exit': by then its stderr has been read to the end
+    child.on('close', (code, signal) => {
       opts.signal?.removeEventListener('abort', abort);
       if (partial !== '') stderr.push(partial);
       const clean = code === 0 && doneJobs === jobs.length;

@@ -35,6 +35,7 @@ export class Peer {
   readonly child: ChildProcessWithoutNullStreams;
   output = '';
   exitCode: number | null | undefined = undefined;
+  private reaped = false;
   readonly exited: Promise<number | null>;
   private waiters: (() => void)[] = [];
 
@@ -57,7 +58,14 @@ export class Peer {
     this.child.stderr.on('data', onData);
     this.child.stdin.on('error', () => {}); // EPIPE when the peer has already gone
     this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
+      // reaped: its PID may belong to another process from here on, so stop() leaves it alone
+      this.child.on('exit', () => {
+        this.reaped = true;
+        started.delete(this);
+      });
+      // 'close' rather than 'exit': by then all its output has been read, so a waiter that sees
+      // the exit code has also seen everything the process printed
+      this.child.on('close', (code, signal) => {
         this.exitCode = code ?? (signal === null ? null : -1);
         started.delete(this);
         for (const w of this.waiters) w();
@@ -120,7 +128,7 @@ export class Peer {
 
   /** SIGTERM to the `timeout` process we started (it passes the signal on to its command). */
   stop(): void {
-    if (this.exitCode === undefined && this.child.pid !== undefined) {
+    if (!this.reaped && this.child.pid !== undefined) {
       try {
         process.kill(this.child.pid, 'SIGTERM');
       } catch {

@@ -31,6 +31,7 @@ export class PeerProcess {
   head = '';
   /** Set once it has exited. */
   ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private reaped = false;
   /** We asked it to stop. */
   stopped = false;
   readonly exited: Promise<void>;
@@ -58,7 +59,14 @@ export class PeerProcess {
     this.child.stderr.on('data', onData);
     this.child.stdin.on('error', () => {});
     this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
+      // reaped: its PID may belong to another process from here on
+      this.child.on('exit', () => {
+        this.reaped = true;
+        running.delete(this);
+      });
+      // 'close' rather than 'exit': by then all its output has been read, so whoever sees it
+      // ended has also seen everything it printed
+      this.child.on('close', (code, signal) => {
         this.ended = { code, signal };
         running.delete(this);
         for (const l of this.listeners.slice()) l();
@@ -111,7 +119,7 @@ export class PeerProcess {
   /** SIGTERM to the `timeout` process we started; it passes the signal on to its command. */
   stop(): void {
     this.stopped = true;
-    if (this.alive && this.child.pid !== undefined) {
+    if (!this.reaped && this.child.pid !== undefined) {
       try {
         process.kill(this.child.pid, 'SIGTERM');
       } catch {
@@ -143,7 +151,7 @@ export class PeerProcess {
   /** CPU time (clock ticks) used so far by the `timeout` process and the command it runs. */
   cpuTicks(): number {
     const pid = this.child.pid;
-    if (pid === undefined || !this.alive) return 0;
+    if (pid === undefined || this.reaped) return 0;
     return [pid, ...childrenOf(pid)].reduce((sum, p) => sum + ticksOf(p), 0);
   }
 

@@ -243,12 +243,9 @@ function child(args: string[], stdin: string | undefined): { exit: Promise<numbe
   p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   if (stdin !== undefined) p.stdin.end(stdin);
   let exited = false;
-  const exit = new Promise<number | null>((resolve) =>
-    p.on('exit', (code) => {
-      exited = true;
-      resolve(code);
-    }),
-  );
+  p.on('exit', () => (exited = true));
+  // 'close' rather than 'exit': by then stdout and stderr have been read to their end
+  const exit = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
   const stop = (): void => {
     if (!exited && p.pid !== undefined) process.kill(p.pid, 'SIGTERM');
   };
