@@ -81,3 +81,56 @@ test('[RFC6347-4.2.4.1-timer-reset] after a lossless flight the timer is back to
   const clientSends = p.wire.filter((w) => w.from === 'client').map((w) => w.at);
   t.deepEqual(clientSends, [0, 1000, 1000, 1000, 2000]);
 });
+
+test('[RFC6347-4.2.4-waiting-read-retransmit] a peer flight resent in several datagrams is answered once, not once per datagram', async (t) => {
+  // The server's flight 4 spans several datagrams at this MTU; the client's own timer is slow, so
+  // only the server's timer fires. The client's flight 5 is lost once: the server resends flight 4,
+  // and the client answers that repeat with one flight 5, whatever the number of its datagrams.
+  const p = await referencePair({ initialTimeoutMs: 5000 }, { mtu: 256 });
+  const isFlight5 = (d: Uint8Array): boolean => d[0] === ContentType.handshake && d[13] === HandshakeType.client_key_exchange;
+  let lost = false;
+  p.run({
+    alter: {
+      client: (d) => {
+        if (!lost && isFlight5(d)) {
+          lost = true;
+          return [];
+        }
+        return [d];
+      },
+    },
+  });
+  t.is(p.client.status, 'established');
+  t.is(p.server.status, 'established');
+  const serverFlight4 = p.wire.filter((w) => w.from === 'server' && w.at === 1000);
+  t.true(serverFlight4.length > 2, `flight 4 went out again in ${serverFlight4.length} datagrams`);
+  const flight5 = p.wire.filter((w) => w.from === 'client' && isFlight5(w.bytes)).map((w) => w.at);
+  t.deepEqual(flight5, [0, 1000]);
+  t.is(p.client.stats().retransmissions, 1);
+});
+
+test('[RFC6347-4.2.4-final-flight-resend] a server in FINISHED answers each repeat of flight 5 once, however many datagrams it spans', async (t) => {
+  // Flight 5 spans several datagrams at this MTU. The server's flight 6 is lost twice: the client
+  // resends flight 5 twice on its timer, and the server answers each repeat with one flight 6.
+  const p = await referencePair({ mtu: 128 });
+  const isFlight6 = (d: Uint8Array): boolean => d[0] === ContentType.change_cipher_spec;
+  let lost = 0;
+  p.run({
+    alter: {
+      server: (d) => {
+        if (lost < 2 && isFlight6(d)) {
+          lost++;
+          return [];
+        }
+        return [d];
+      },
+    },
+  });
+  t.is(lost, 2);
+  t.is(p.client.status, 'established');
+  const clientResends = p.wire.filter((w) => w.from === 'client' && w.at > 0);
+  t.true(clientResends.length >= 4, `flight 5 went out again in ${clientResends.length} datagrams`);
+  const flight6 = p.wire.filter((w) => w.from === 'server' && isFlight6(w.bytes)).map((w) => w.at);
+  t.deepEqual(flight6, [0, 1000, 3000]);
+  t.is(p.server.stats().retransmissions, 2);
+});

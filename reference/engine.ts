@@ -98,6 +98,14 @@ export class Endpoint {
    * would trade retransmissions with the peer for ever, each side re-arming the other's timer.
    */
   private peerFlightStart = 0;
+  /**
+   * The fragments of the peer's previous flight seen since we last answered a repeat of it. A
+   * repeat spans as many datagrams as the flight does; answering each would send our flight that
+   * many times, and a peer that counts the copies (OpenSSL gives up after 12) fails. A fragment
+   * already in this set starts a new repeat; one not in it continues the repeat we answered. Kept
+   * by message and offset only: a peer that refragments its repeat still starts each message at 0.
+   */
+  private answeredRepeat: Set<string> | undefined;
   private pendingCcsSeq: number | undefined;
   /** RFC 9146 §6: the newest authenticated protected record, and whether the last datagram moved it. */
   private readonly newest = new NewestRecord();
@@ -245,7 +253,7 @@ export class Endpoint {
       return answered;
     }
     let retransmission = false;
-    let previousFlight = false;
+    const repeated: string[] = [];
     for (const f of fragments) {
       if (this.statelessHello(f)) {
         const hello = this.hellos.take(f, seq);
@@ -261,7 +269,7 @@ export class Endpoint {
       const outcome = this.reassembler.add(f);
       if (outcome.kind === 'retransmission') {
         retransmission = true;
-        if (outcome.messageSeq < this.peerFlightStart) previousFlight = true;
+        if (outcome.messageSeq < this.peerFlightStart) repeated.push(`${f.messageSeq}/${f.fragmentOffset}`);
       }
       if (outcome.kind === 'accepted' && epoch === 0) this.progressSeq = Math.max(this.progressSeq, seq);
     }
@@ -274,8 +282,8 @@ export class Endpoint {
       this.acceptChangeCipherSpec(now);
     }
     if (retransmission && !answered) {
-      // Resend ours only for a repeat of the flight before it (see peerFlightStart).
-      const outcome = previousFlight ? this.timer.onPeerRetransmission(now) : undefined;
+      // Resend ours only for a repeat of the flight before it (see peerFlightStart), once per repeat.
+      const outcome = this.startsRepeat(repeated) ? this.timer.onPeerRetransmission(now) : undefined;
       if (outcome?.kind === 'retransmit') {
         this.retransmissions++;
         this.transmit(outcome.flight);
@@ -283,6 +291,18 @@ export class Endpoint {
       return true;
     }
     return answered;
+  }
+
+  /** Whether these fragments of the peer's previous flight start a repeat we have not answered. */
+  private startsRepeat(repeated: readonly string[]): boolean {
+    if (repeated.length === 0) return false;
+    const seen = this.answeredRepeat;
+    if (seen === undefined || repeated.some((k) => seen.has(k))) {
+      this.answeredRepeat = new Set(repeated);
+      return true;
+    }
+    for (const k of repeated) seen.add(k);
+    return false;
   }
 
   /**
@@ -405,6 +425,7 @@ export class Endpoint {
           this.records.setNextSequenceNumber(Math.max(this.progressSeq, this.records.nextSequenceNumber(0)), 0);
         }
         this.peerFlightStart = this.reassembler.nextSeq;
+        this.answeredRepeat = undefined;
         this.transmit(this.timer.send(a.items, { final: a.final, retransmittable: a.retransmittable }, now));
         return;
       }
