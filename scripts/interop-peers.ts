@@ -147,11 +147,17 @@ export interface RelayRecord {
   /** Nanoseconds since the relay started (monotonic clock). */
   at: bigint;
   payload: Uint8Array;
+  /** The relay did not forward it (`drop` said so). */
+  dropped: boolean;
 }
+
+/** Whether the relay drops this datagram instead of forwarding it. */
+export type RelayDrop = (dir: 'client' | 'server', payload: Uint8Array) => boolean;
 
 /**
  * A UDP relay on 127.0.0.1: the client talks to `port`, the relay forwards to 127.0.0.1:`serverPort`
- * from its own socket, and records every datagram in both directions.
+ * from its own socket, and records every datagram in both directions; `drop` may keep one from
+ * being forwarded (it is recorded all the same, marked dropped).
  */
 export class Relay {
   readonly records: RelayRecord[] = [];
@@ -163,22 +169,23 @@ export class Relay {
   /** When the first datagram arrived (wall clock, ms since the epoch). */
   firstAt: number | undefined;
 
-  private constructor(private readonly serverPort: number) {}
+  private constructor(
+    private readonly serverPort: number,
+    private readonly drop: RelayDrop,
+  ) {}
 
-  static async open(serverPort: number): Promise<Relay> {
-    const r = new Relay(serverPort);
+  static async open(serverPort: number, drop: RelayDrop = () => false): Promise<Relay> {
+    const r = new Relay(serverPort, drop);
     await Promise.all([r.bind(r.front), r.bind(r.back)]);
     r.port = r.front.address().port;
     r.front.on('message', (msg, from) => {
       if (from.address !== '127.0.0.1') return;
       r.client = { address: from.address, port: from.port };
-      r.record('client', msg);
-      r.back.send(msg, r.serverPort, '127.0.0.1');
+      if (!r.record('client', msg)) r.back.send(msg, r.serverPort, '127.0.0.1');
     });
     r.back.on('message', (msg, from) => {
       if (from.address !== '127.0.0.1' || from.port !== r.serverPort || r.client === undefined) return;
-      r.record('server', msg);
-      r.front.send(msg, r.client.port, r.client.address);
+      if (!r.record('server', msg)) r.front.send(msg, r.client.port, r.client.address);
     });
     return r;
   }
@@ -190,9 +197,13 @@ export class Relay {
     });
   }
 
-  private record(dir: 'client' | 'server', msg: Buffer): void {
+  /** Records a datagram; returns whether it is dropped. */
+  private record(dir: 'client' | 'server', msg: Buffer): boolean {
     this.firstAt ??= Date.now();
-    this.records.push({ dir, at: process.hrtime.bigint() - this.start, payload: new Uint8Array(msg) });
+    const payload = new Uint8Array(msg);
+    const dropped = this.drop(dir, payload);
+    this.records.push({ dir, at: process.hrtime.bigint() - this.start, payload, dropped });
+    return dropped;
   }
 
   close(): void {
