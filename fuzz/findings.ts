@@ -21,6 +21,24 @@ export interface Finding {
   readonly seed: number;
   /** The .bin written, when there is a crashes folder. */
   readonly file?: string;
+  /**
+   * Set when the target's structure-aware mutator, not the target, failed (it never returned, or
+   * took the memory): the input is the corpus entry it was mutating, and this the mutation's seed.
+   */
+  readonly mutationSeed?: number;
+}
+
+/** How the watchdog labels one structure-aware mutation: the target and the mutation's seed. */
+export function mutatorLabel(target: string, mutationSeed: number): string {
+  return `${target} mutator, mutation seed ${mutationSeed}`;
+}
+
+const MUTATOR_LABEL = /^(.*) mutator, mutation seed (\d+)$/;
+
+/** The target and seed of a mutatorLabel, or undefined for any other label. */
+export function parseMutatorLabel(label: string): { target: string; mutationSeed: number } | undefined {
+  const m = MUTATOR_LABEL.exec(label);
+  return m === null ? undefined : { target: m[1], mutationSeed: Number(m[2]) };
 }
 
 export function sha256Hex(data: Uint8Array): string {
@@ -55,7 +73,8 @@ export function writeAtomic(path: string, data: Uint8Array | string): void {
   renameSync(tmp, path);
 }
 
-export function defaultReplayHint(binFile: string, target: string): string {
+export function defaultReplayHint(binFile: string, target: string, mutationSeed?: number): string {
+  if (mutationSeed !== undefined) return `npx dtlsprobe fuzz --replay ${binFile} --target ${target} --mutation-seed ${mutationSeed}   (runs the mutator on the entry, then the target on what it made)`;
   return `npx dtlsprobe fuzz --replay ${binFile} --target ${target}   (shrink: npx dtlsprobe fuzz --minimize ${binFile} --target ${target})`;
 }
 
@@ -68,6 +87,7 @@ export function describeFinding(f: Finding, hint: string): string {
     `signature: ${f.signature}`,
     `input: ${f.input.length} bytes, sha256 ${sha256Hex(f.input)}`,
     `seed: ${f.seed} (exec ${f.exec})`,
+    ...(f.mutationSeed === undefined ? [] : [`mutation seed: ${f.mutationSeed} (the input is the corpus entry the structure-aware mutator was given)`]),
     `replay: ${hint}`,
     '',
     'stack:',
@@ -76,10 +96,10 @@ export function describeFinding(f: Finding, hint: string): string {
   ].join('\n');
 }
 
-export function writeFinding(dir: string, f: Omit<Finding, 'file'>, hint: (bin: string, target: string) => string): string {
+export function writeFinding(dir: string, f: Omit<Finding, 'file'>, hint: (bin: string, target: string, mutationSeed?: number) => string): string {
   mkdirSync(dir, { recursive: true });
   const bin = join(dir, `${f.kind}-${sha256Hex(f.input).slice(0, 16)}.bin`);
   writeAtomic(bin, f.input);
-  writeAtomic(bin.replace(/\.bin$/, '.txt'), describeFinding({ ...f, file: bin }, hint(bin, f.target)));
+  writeAtomic(bin.replace(/\.bin$/, '.txt'), describeFinding({ ...f, file: bin }, hint(bin, f.target, f.mutationSeed)));
   return bin;
 }

@@ -1,14 +1,15 @@
 /**
- * Runs fuzzing jobs in worker processes (runner-worker.ts) and supervises them: a worker the hang
- * watchdog killed becomes a `hang` finding with the input from its stderr, one that ran out of heap a
- * `memory` finding, any other death a `crash` finding; then the worker is started again on what was
+ * Runs fuzzing jobs in worker processes (runner-worker.ts) and supervises them: a worker the
+ * watchdog killed becomes a `hang` or `memory` finding with the input from its stderr (the target's,
+ * or the corpus entry its structure-aware mutator was given, with the mutation's seed), one that
+ * ran out of heap unseen a `memory` finding without an input, any other death a `crash` finding; then the worker is started again on what was
  * left (new seed, the time that remained), a few times at most. Parallel workers on one target share
  * a corpus folder, each re-reading it every few seconds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CampaignResult, Progress } from './runner.ts';
-import { type Finding, defaultReplayHint, signatureOf, writeFinding } from './findings.ts';
+import { type Finding, defaultReplayHint, parseMutatorLabel, signatureOf, writeFinding } from './findings.ts';
 import type { JobSpec, ParentMessage, WireFinding, WorkerMessage } from './runner-worker.ts';
 
 export type { JobSpec } from './runner-worker.ts';
@@ -40,6 +41,7 @@ export function fromWire(w: WireFinding): Finding {
 }
 
 const HANG_LINE = /HANG: (.*) did not return within (\d+) ms on input \((\d+) bytes\) ([0-9a-f]*)/;
+const MEMORY_LINE = /MEMORY: (.*) took the process to (\d+) MB \(limit (\d+) MB\) (while running on|after) input \((\d+) bytes\) ([0-9a-f]*)/;
 /** tsx by its own URL, so a worker starts from any working folder. */
 const TSX = import.meta.resolve('tsx');
 const WORKER = fileURLToPath(new URL('./runner-worker.ts', import.meta.url));
@@ -102,20 +104,34 @@ function startWorker(index: number, jobs: readonly JobSpec[], opts: PoolOptions,
   });
 }
 
+/** Who a watchdog label names: the target, or its mutator (with the mutation's seed). */
+function culprit(label: string): { who: string; mutationSeed?: number } {
+  const m = parseMutatorLabel(label);
+  return m === undefined ? { who: label } : { who: `the structure-aware mutator of ${m.target} (mutation seed ${m.mutationSeed})`, mutationSeed: m.mutationSeed };
+}
+
 /** What killed a worker, as a finding. */
 function deathFinding(spec: JobSpec, died: NonNullable<Attempt['died']>, exec: number): Omit<Finding, 'file'> {
   const text = died.stderr.join('\n');
+  const base = { target: spec.target, exec, seed: spec.seed };
   const hang = HANG_LINE.exec(text);
   if (hang !== null) {
-    const detail = `${hang[1]} did not return within ${hang[2]} ms`;
-    return { target: spec.target, kind: 'hang', detail, signature: signatureOf('hang', detail), input: new Uint8Array(Buffer.from(hang[4], 'hex')), stack: hang[0], exec, seed: spec.seed };
+    const { who, mutationSeed } = culprit(hang[1]);
+    const detail = `${who} did not return within ${hang[2]} ms`;
+    return { ...base, kind: 'hang', detail, signature: signatureOf('hang', detail), input: new Uint8Array(Buffer.from(hang[4], 'hex')), stack: hang[0], ...(mutationSeed === undefined ? {} : { mutationSeed }) };
+  }
+  const memory = MEMORY_LINE.exec(text);
+  if (memory !== null) {
+    const { who, mutationSeed } = culprit(memory[1]);
+    const detail = `${who} took the worker to ${memory[2]} MB, past its ${memory[3]} MB limit, ${memory[4]} this input`;
+    return { ...base, kind: 'memory', detail, signature: signatureOf('memory', detail), input: new Uint8Array(Buffer.from(memory[6], 'hex')), stack: memory[0], ...(mutationSeed === undefined ? {} : { mutationSeed }) };
   }
   if (/heap out of memory|Allocation failed/i.test(text)) {
-    const detail = 'the worker ran out of heap (input not known: the last one before the process died)';
-    return { target: spec.target, kind: 'memory', detail, signature: signatureOf('memory', detail), input: new Uint8Array(0), stack: text.slice(-4000), exec, seed: spec.seed };
+    const detail = 'the worker ran out of heap before its watchdog saw it (input not known)';
+    return { ...base, kind: 'memory', detail, signature: signatureOf('memory', detail), input: new Uint8Array(0), stack: text.slice(-4000) };
   }
   const detail = `the worker died (exit code ${died.code}, signal ${died.signal})`;
-  return { target: spec.target, kind: 'crash', detail, signature: signatureOf('crash', detail), input: new Uint8Array(0), stack: text.slice(-4000), exec, seed: spec.seed };
+  return { ...base, kind: 'crash', detail, signature: signatureOf('crash', detail), input: new Uint8Array(0), stack: text.slice(-4000) };
 }
 
 /** Runs each list of jobs in its own worker process; resolves with every job's outcome, in order. */

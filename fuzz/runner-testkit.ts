@@ -64,4 +64,35 @@ export const hanging: FuzzTarget = {
   seeds: () => [Uint8Array.of(0xde, 0xac, 0, 0)],
 };
 
-export const targets: readonly FuzzTarget[] = [planted, ladderTarget, hanging];
+/** A target whose structure-aware mutator never returns on an input starting 0xee: for the watchdog. */
+export const stuckMutator: FuzzTarget = {
+  name: 'stuck-mutator',
+  description: 'its mutator loops forever on inputs that start ee',
+  fuzz: () => undefined,
+  mutate: (data, rng) => {
+    if (data.length > 0 && data[0] === 0xee) for (;;);
+    const out = data.slice();
+    if (out.length > 0) out[Math.floor(rng() * out.length)] ^= 1;
+    return out;
+  },
+  structureRatio: 1,
+  seeds: () => [Uint8Array.of(0xee, 1, 2, 3)],
+};
+
+/** Holds on to 1 MB more every few milliseconds, forever, on an input starting 0xbb: for the memory limit. */
+export const ballooning: FuzzTarget = {
+  name: 'ballooning',
+  description: 'keeps allocating on inputs that start bb',
+  fuzz: (data) => {
+    if (data.length === 0 || data[0] !== 0xbb) return;
+    const held: number[][] = [];
+    for (;;) {
+      held.push(new Array<number>(131_072).fill(0.5));
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+    }
+  },
+  seeds: () => [Uint8Array.of(0xbb)],
+};
+
+export const targets: readonly FuzzTarget[] = [planted, ladderTarget, hanging, stuckMutator, ballooning];

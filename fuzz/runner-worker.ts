@@ -3,7 +3,8 @@
  * source before anything loads `reference/` (istanbul instruments modules as they load; V8 gives
  * block counters only to functions compiled after it starts), then runs the jobs it is sent one
  * after the other, reporting progress, findings and results over IPC. A HangWatchdog guards every
- * exec: a stuck one kills this process with the input on stderr, for the pool to record.
+ * exec and every structure-aware mutation: a stuck one, or one that takes the memory, kills this
+ * process with the input on stderr, for the pool to record.
  */
 import type { CoverageKind, CoverageSource } from './coverage.ts';
 import type { FuzzTarget } from './target.ts';
@@ -89,7 +90,7 @@ async function runJobs(jobs: readonly JobSpec[]): Promise<void> {
   if (jobs.length === 0) return;
   const makeCoverage = await coverageFor(jobs[0].coverage);
   const { runCampaign } = await import('./runner.ts');
-  const { HangWatchdog } = await import('./watchdog.ts');
+  const { HangWatchdog, memoryLimitFromHeap } = await import('./watchdog.ts');
   const modules = new Map<string, FuzzTarget[]>();
   const watchdogs = new Map<number, InstanceType<typeof HangWatchdog>>();
   for (let i = 0; i < jobs.length; i++) {
@@ -103,7 +104,7 @@ async function runJobs(jobs: readonly JobSpec[]): Promise<void> {
     }
     let watchdog = watchdogs.get(job.hangMs);
     if (watchdog === undefined && job.hangMs > 0) {
-      watchdog = new HangWatchdog(job.hangMs);
+      watchdog = new HangWatchdog(job.hangMs, { memoryLimitBytes: memoryLimitFromHeap() });
       watchdogs.set(job.hangMs, watchdog);
     }
     // The target's seeds (fast-check samples, corpus files, a recorded handshake) are made before the

@@ -31,7 +31,7 @@ import { asFinding, stacksBack, stacksOff, type FindingKind, type FuzzTarget } f
 import { NoCoverage, type CoverageSource } from './coverage.ts';
 import { ByteScratch, xorshift, type Rng } from './mutate-bytes.ts';
 import { CorpusSchedule } from './schedule.ts';
-import { type Finding, defaultReplayHint, execute, sha256Hex, signatureOf, writeAtomic, writeFinding } from './findings.ts';
+import { type Finding, defaultReplayHint, execute, mutatorLabel, sha256Hex, signatureOf, writeAtomic, writeFinding } from './findings.ts';
 import type { HangWatchdog } from './watchdog.ts';
 
 export interface CampaignOptions {
@@ -72,7 +72,7 @@ export interface CampaignOptions {
   onFinding?(f: Finding): void;
   readonly signal?: AbortSignal;
   /** How a crash file is replayed, for the .txt; default the dtlsprobe command. */
-  replayHint?(binFile: string, target: string): string;
+  replayHint?(binFile: string, target: string, mutationSeed?: number): string;
 }
 
 export interface Progress {
@@ -322,14 +322,19 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions = {}
     let child: Uint8Array;
     const roll = rng();
     if (hasMutate && roll < structureRatio) {
-      // structure-aware mutators parse, and most of what they parse is rejected: no stacks either
+      // Structure-aware mutators parse, and most of what they parse is rejected: no stacks either.
+      // Each mutation draws from its own seed, so one that never returns (the watchdog reports the
+      // entry and the seed) replays alone: dtlsprobe fuzz --replay ENTRY --mutation-seed N.
+      const mutationSeed = Math.floor(rng() * 0x1_0000_0000);
       const stacks = stacksOff();
+      opts.watchdog?.enter(mutatorLabel(target.name, mutationSeed), parent);
       try {
-        child = target.mutate!(parent, rng);
+        child = target.mutate!(parent, xorshift(mutationSeed));
       } catch {
         mutatorErrors++;
         child = bytesOf(parent);
       }
+      opts.watchdog?.leave();
       stacksBack(stacks);
       if (child.length > maxLen) child = child.subarray(0, maxLen);
       // a structure-aware mutator runs reference code: forget the counters it moved

@@ -4,7 +4,13 @@
  * memory. The caller marks each call with `enter(label, input)` / `leave()`; when one call stays
  * inside for longer than the limit, the watchdog writes the label and the input's hex to stderr and
  * kills the process, so the hang fails the run with the input that caused it.
+ *
+ * With a memory limit it also watches the process's resident size, which a thread of the same
+ * process can read while the one it watches is stuck in a loop or in the garbage collector: past
+ * the limit it reports the label and input of the call running then (or of the last one) and kills
+ * the process, before V8 dies of an exhausted heap without saying which input did it.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
 const HEADER_INTS = 4; // busy, heartbeat, label length, input length
@@ -14,24 +20,52 @@ const INPUT_BYTES = 4096;
 const WATCHER = `
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { sab, limitMs, headerInts, labelBytes, inputBytes } = workerData;
+const { sab, limitMs, memoryLimitBytes, headerInts, labelBytes, inputBytes } = workerData;
 const head = new Int32Array(sab, 0, headerInts);
 const label = new Uint8Array(sab, headerInts * 4, labelBytes);
 const input = new Uint8Array(sab, headerInts * 4 + labelBytes, inputBytes);
-let seen = -1;
-let since = Date.now();
-setInterval(() => {
-  const beat = Atomics.load(head, 1);
-  if (Atomics.load(head, 0) === 0 || beat !== seen) { seen = beat; since = Date.now(); return; }
-  if (Date.now() - since < limitMs) return;
+const current = () => {
   const name = Buffer.from(label.subarray(0, Atomics.load(head, 2))).toString('utf8');
   const n = Atomics.load(head, 3);
   const hex = Buffer.from(input.subarray(0, Math.min(n, inputBytes))).toString('hex');
-  const shown = hex + (n > inputBytes ? '...' : '');
-  fs.writeSync(2, '\\nHANG: ' + name + ' did not return within ' + limitMs + ' ms on input (' + n + ' bytes) ' + shown + '\\n');
+  return { name, n, shown: hex + (n > inputBytes ? '...' : '') };
+};
+let seen = -1;
+let since = Date.now();
+const tick = memoryLimitBytes > 0 ? 20 : Math.max(50, Math.floor(limitMs / 10));
+setInterval(() => {
+  if (memoryLimitBytes > 0) {
+    const rss = process.memoryUsage.rss();
+    if (rss > memoryLimitBytes) {
+      const c = current();
+      const when = Atomics.load(head, 0) === 1 ? 'while running on' : 'after';
+      const mb = (b) => Math.round(b / 1048576);
+      fs.writeSync(2, '\\nMEMORY: ' + c.name + ' took the process to ' + mb(rss) + ' MB (limit ' + mb(memoryLimitBytes) + ' MB) ' + when + ' input (' + c.n + ' bytes) ' + c.shown + '\\n');
+      process.kill(process.pid, 'SIGKILL');
+    }
+  }
+  const beat = Atomics.load(head, 1);
+  if (Atomics.load(head, 0) === 0 || beat !== seen) { seen = beat; since = Date.now(); return; }
+  if (Date.now() - since < limitMs) return;
+  const c = current();
+  fs.writeSync(2, '\\nHANG: ' + c.name + ' did not return within ' + limitMs + ' ms on input (' + c.n + ' bytes) ' + c.shown + '\\n');
   process.kill(process.pid, 'SIGKILL');
-}, Math.max(50, Math.floor(limitMs / 10)));
+}, tick);
 `;
+
+export interface WatchdogOptions {
+  /** Kill the process, reporting the current input, when its resident size passes this (0: no limit). */
+  readonly memoryLimitBytes?: number;
+}
+
+/**
+ * A memory limit for this process: its resident size now plus four fifths of the heap still free.
+ * Past it a runaway input is reported with its bytes, well before V8 dies of an exhausted heap.
+ */
+export function memoryLimitFromHeap(): number {
+  const heap = getHeapStatistics();
+  return process.memoryUsage.rss() + 0.8 * (heap.heap_size_limit - heap.used_heap_size);
+}
 
 export class HangWatchdog {
   private readonly worker: Worker;
@@ -41,14 +75,14 @@ export class HangWatchdog {
   private readonly encoder = new TextEncoder();
   private lastLabel: string | undefined;
 
-  constructor(limitMs: number) {
+  constructor(limitMs: number, options: WatchdogOptions = {}) {
     const sab = new SharedArrayBuffer(HEADER_INTS * 4 + LABEL_BYTES + INPUT_BYTES);
     this.head = new Int32Array(sab, 0, HEADER_INTS);
     this.label = new Uint8Array(sab, HEADER_INTS * 4, LABEL_BYTES);
     this.input = new Uint8Array(sab, HEADER_INTS * 4 + LABEL_BYTES, INPUT_BYTES);
     this.worker = new Worker(WATCHER, {
       eval: true,
-      workerData: { sab, limitMs, headerInts: HEADER_INTS, labelBytes: LABEL_BYTES, inputBytes: INPUT_BYTES },
+      workerData: { sab, limitMs, memoryLimitBytes: options.memoryLimitBytes ?? 0, headerInts: HEADER_INTS, labelBytes: LABEL_BYTES, inputBytes: INPUT_BYTES },
     });
     this.worker.unref();
   }

@@ -5,7 +5,7 @@
  *   dtlsprobe fuzz TARGET [--time 60s | --runs N] [--corpus DIR] [--seed S] [--jobs N] [--crashes DIR]
  *   dtlsprobe fuzz --list
  *   dtlsprobe fuzz --minimize FILE --target T [--out FILE]
- *   dtlsprobe fuzz --replay FILE --target T
+ *   dtlsprobe fuzz --replay FILE --target T [--mutation-seed N]
  *   dtlsprobe fuzz --external openssl|gnutls --role server|client [--time 10m | --runs N] [--seed S] [--report DIR]
  *
  * Exit 0 with no findings, 1 with findings (or a replay that fails), 2 on bad usage.
@@ -31,6 +31,7 @@ const flags = {
   list: { type: 'boolean', help: 'list the targets' },
   minimize: { type: 'string', help: 'shrink this crash input (with --target)', valueName: 'FILE' },
   replay: { type: 'string', help: 'run this input once and report (with --target)', valueName: 'FILE' },
+  'mutation-seed': { type: 'number', help: "with --replay: first run the target's structure-aware mutator on FILE with this seed (a finding's .txt gives it)", valueName: 'N' },
   target: { type: 'string', help: 'the target for --minimize and --replay', valueName: 'T' },
   out: { type: 'string', help: 'where --minimize writes (default FILE.min)', valueName: 'FILE' },
   external: { type: 'string', help: 'fuzz a real implementation over UDP on 127.0.0.1: openssl or gnutls', valueName: 'IMPL' },
@@ -41,7 +42,7 @@ const flags = {
 const USAGE = `usage: dtlsprobe fuzz TARGET [--time 60s | --runs N] [--corpus DIR] [--seed S] [--jobs N] [--crashes DIR]
        dtlsprobe fuzz --list
        dtlsprobe fuzz --minimize FILE --target T [--out FILE]
-       dtlsprobe fuzz --replay FILE --target T
+       dtlsprobe fuzz --replay FILE --target T [--mutation-seed N]
        dtlsprobe fuzz --external openssl|gnutls --role server|client [--time 10m | --runs N] [--seed S] [--report DIR]
 
 With --external, each case is one handshake with the implementation in which one datagram of one
@@ -79,15 +80,49 @@ function readInput(file: string): Uint8Array {
   }
 }
 
-async function replayOrMinimize(mode: 'replay' | 'minimize', file: string, targetName: string | undefined, out: string | undefined, io: CommandIo): Promise<number> {
+/**
+ * `--replay FILE --mutation-seed N`: the mutation a campaign made of a corpus entry, under the same
+ * watchdog (a mutator that never returns is killed with the report on stderr); what it made, for
+ * the target to run. A mutator that throws is reported: the campaign would have used a bit flip.
+ */
+async function replayMutation(target: FuzzTarget, input: Uint8Array, mutationSeed: number, hangMs: number, io: CommandIo): Promise<Uint8Array | undefined> {
+  if (target.mutate === undefined) throw new UsageError(`--mutation-seed: target ${target.name} has no structure-aware mutator`);
+  const { xorshift } = await import('../../fuzz/mutate-bytes.ts');
+  const { mutatorLabel } = await import('../../fuzz/findings.ts');
+  const { HangWatchdog, memoryLimitFromHeap } = await import('../../fuzz/watchdog.ts');
+  const watchdog = new HangWatchdog(hangMs, { memoryLimitBytes: memoryLimitFromHeap() });
+  watchdog.enter(mutatorLabel(target.name, mutationSeed), input);
+  try {
+    const child = target.mutate(input, xorshift(mutationSeed));
+    io.out(`${target.name}: the mutator (mutation seed ${mutationSeed}) made ${child.length} bytes: ${Buffer.from(child).toString('hex')}`);
+    return child;
+  } catch (e) {
+    io.out(`${target.name}: the mutator (mutation seed ${mutationSeed}) threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    return undefined;
+  } finally {
+    watchdog.leave();
+    await watchdog.stop();
+  }
+}
+
+async function replayOrMinimize(
+  mode: 'replay' | 'minimize',
+  file: string,
+  targetName: string | undefined,
+  out: string | undefined,
+  io: CommandIo,
+  mutation?: { seed: number; hangMs: number },
+): Promise<number> {
   if (targetName === undefined) throw new UsageError(`--${mode} needs --target T`);
-  const input = readInput(file);
+  const read = readInput(file);
   const target = await findTarget(targetName);
   const { execute } = await import('../../fuzz/findings.ts');
   if (mode === 'replay') {
+    const input = mutation === undefined ? read : await replayMutation(target, read, mutation.seed, mutation.hangMs, io);
+    if (input === undefined) return 1;
     const r = execute(target, input);
     if (r === undefined) {
-      io.out(`${target.name}: ${file} (${input.length} bytes) runs without a finding`);
+      io.out(`${target.name}: ${mutation === undefined ? file : 'the mutated input'} (${input.length} bytes) runs without a finding`);
       return 0;
     }
     io.out(`${target.name}: ${r.kind}: ${r.detail}\n${r.stack}`);
@@ -95,7 +130,7 @@ async function replayOrMinimize(mode: 'replay' | 'minimize', file: string, targe
   }
   const { minimize, NotFailingError } = await import('../../fuzz/minimize.ts');
   try {
-    const m = minimize(target, input, { onStep: (size, execs) => io.err(`minimize: ${size} bytes after ${execs} execs`) });
+    const m = minimize(target, read, { onStep: (size, execs) => io.err(`minimize: ${size} bytes after ${execs} execs`) });
     const dest = out ?? `${file}.min`;
     writeFileSync(dest, m.input);
     io.out(`${target.name}: ${m.originalLength} -> ${m.input.length} bytes in ${m.execs} execs, still ${m.kind}: ${m.detail}`);
@@ -154,8 +189,14 @@ export const fuzzCommand: Command = {
     if (f.external !== undefined) return external(f, positional, io);
     if (f.role !== undefined || f.report !== undefined) throw new UsageError('--role and --report go with --external');
     if (f.minimize !== undefined && f.replay !== undefined) throw new UsageError('--minimize and --replay do not go together');
+    if (f['mutation-seed'] !== undefined && f.replay === undefined) throw new UsageError('--mutation-seed goes with --replay');
     if (f.minimize !== undefined) return replayOrMinimize('minimize', f.minimize, f.target ?? positional[0], f.out, io);
-    if (f.replay !== undefined) return replayOrMinimize('replay', f.replay, f.target ?? positional[0], f.out, io);
+    if (f.replay !== undefined) {
+      const seed = f['mutation-seed'];
+      if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`flag --mutation-seed needs a whole number, got ${seed}`);
+      const hangMs = positiveInt(f['hang-ms'], 'hang-ms') ?? 5000;
+      return replayOrMinimize('replay', f.replay, f.target ?? positional[0], f.out, io, seed === undefined ? undefined : { seed, hangMs });
+    }
     if (positional.length === 0) throw new UsageError('missing TARGET (dtlsprobe fuzz --list shows them)');
     if (positional.length > 1) throw new UsageError(`one TARGET at a time, got ${positional.join(', ')}`);
     if (f.time !== undefined && f.runs !== undefined) throw new UsageError('--time and --runs do not go together');
