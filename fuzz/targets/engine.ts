@@ -129,8 +129,9 @@ let fromSnapshots = true;
  * builds the endpoint and replays the prefix itself; the two answer every input the same way
  * (engine-snapshot.test.ts), the copy in a fraction of the time.
  */
-export function useEngineSnapshots(on: boolean): void {
+export function useEngineSnapshots(on: boolean, options: { resumeAfterMs?: number } = {}): void {
   fromSnapshots = on;
+  resumeAfterMs = options.resumeAfterMs ?? RESUME_AFTER_MS;
 }
 
 /** The endpoint after the scenario's prefix: a copy of the one made on first use (snapshot.ts). */
@@ -183,8 +184,13 @@ interface ResumePoint {
 
 type ObservedItem = readonly ['sent', Uint8Array] | readonly ['event', EngineEvent];
 
-/** Datagrams that took this long (ms, together) are worth a resume point. */
+/**
+ * Datagrams that took this long (ms, together) are worth a resume point. A clock reading, so which
+ * resume points a run makes depends on the machine; tests that count them set 0 (one after every
+ * whole datagram) through useEngineSnapshots.
+ */
 const RESUME_AFTER_MS = 0.3;
+let resumeAfterMs = RESUME_AFTER_MS;
 /** Resume points kept per scenario (the oldest goes first). */
 const MAX_RESUME_POINTS = 48;
 
@@ -304,7 +310,7 @@ function runScenario(s: Scenario, data: Uint8Array, observe?: EngineObserver): E
     if (took > WORK_LIMIT_MS) throw new FuzzFinding('hang', `${s.name}: datagram ${i} took ${took.toFixed(0)} ms (limit ${WORK_LIMIT_MS}), on ${preview(data)}`);
     drain(d.length, `datagram ${i}`);
     spent += took;
-    if (spent >= RESUME_AFTER_MS && i < ends.length) {
+    if (spent >= resumeAfterMs && i < ends.length) {
       spent = 0;
       resumePointsOf(s).add(data, ends[i], {
         endpoint: deepCopy(e, prefixed.get(s)!.shared),
