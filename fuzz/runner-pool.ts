@@ -1,10 +1,11 @@
 /**
  * Runs fuzzing jobs in worker processes (runner-worker.ts) and supervises them: a worker the
- * watchdog killed becomes a `hang` or `memory` finding with the input from its stderr (the target's,
- * or the corpus entry its structure-aware mutator was given, with the mutation's seed), one that
- * ran out of heap unseen a `memory` finding without an input, any other death a `crash` finding; then the worker is started again on what was
- * left (new seed, the time that remained), a few times at most. Parallel workers on one target share
- * a corpus folder, each re-reading it every few seconds.
+ * watchdog killed becomes a `hang` or `memory` finding with the input from its stderr (the
+ * target's, or the corpus entry its structure-aware mutator was given, with the mutation's seed),
+ * one that ran out of heap unseen a `memory` finding without an input, any other death a `crash`
+ * finding; then the worker is started again on what was left (new seed, the time that remained),
+ * a few times at most. Parallel workers on one target share a corpus folder, each re-reading it
+ * every few seconds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -105,32 +105,31 @@ async function replayMutation(target: FuzzTarget, input: Uint8Array, mutationSee
   }
 }
 
-async function replayOrMinimize(
-  mode: 'replay' | 'minimize',
-  file: string,
-  targetName: string | undefined,
-  out: string | undefined,
-  io: CommandIo,
-  mutation?: { seed: number; hangMs: number },
-): Promise<number> {
-  if (targetName === undefined) throw new UsageError(`--${mode} needs --target T`);
+/** `--replay FILE --target T [--mutation-seed N]`: exit 0 when the input runs without a finding. */
+async function replay(file: string, targetName: string | undefined, io: CommandIo, mutation?: { seed: number; hangMs: number }): Promise<number> {
+  if (targetName === undefined) throw new UsageError('--replay needs --target T');
   const read = readInput(file);
   const target = await findTarget(targetName);
+  const input = mutation === undefined ? read : await replayMutation(target, read, mutation.seed, mutation.hangMs, io);
+  if (input === undefined) return 1;
   const { execute } = await import('../../fuzz/findings.ts');
-  if (mode === 'replay') {
-    const input = mutation === undefined ? read : await replayMutation(target, read, mutation.seed, mutation.hangMs, io);
-    if (input === undefined) return 1;
-    const r = execute(target, input);
-    if (r === undefined) {
-      io.out(`${target.name}: ${mutation === undefined ? file : 'the mutated input'} (${input.length} bytes) runs without a finding`);
-      return 0;
-    }
-    io.out(`${target.name}: ${r.kind}: ${r.detail}\n${r.stack}`);
-    return 1;
+  const r = execute(target, input);
+  if (r === undefined) {
+    io.out(`${target.name}: ${mutation === undefined ? file : 'the mutated input'} (${input.length} bytes) runs without a finding`);
+    return 0;
   }
+  io.out(`${target.name}: ${r.kind}: ${r.detail}\n${r.stack}`);
+  return 1;
+}
+
+/** `--minimize FILE --target T [--out FILE]`: exit 1 with the shrunk finding written, 0 when FILE does not fail. */
+async function minimizeFile(file: string, targetName: string | undefined, out: string | undefined, io: CommandIo): Promise<number> {
+  if (targetName === undefined) throw new UsageError('--minimize needs --target T');
+  const input = readInput(file);
+  const target = await findTarget(targetName);
   const { minimize, NotFailingError } = await import('../../fuzz/minimize.ts');
   try {
-    const m = minimize(target, read, { onStep: (size, execs) => io.err(`minimize: ${size} bytes after ${execs} execs`) });
+    const m = minimize(target, input, { onStep: (size, execs) => io.err(`minimize: ${size} bytes after ${execs} execs`) });
     const dest = out ?? `${file}.min`;
     writeFileSync(dest, m.input);
     io.out(`${target.name}: ${m.originalLength} -> ${m.input.length} bytes in ${m.execs} execs, still ${m.kind}: ${m.detail}`);
@@ -190,12 +189,12 @@ export const fuzzCommand: Command = {
     if (f.role !== undefined || f.report !== undefined) throw new UsageError('--role and --report go with --external');
     if (f.minimize !== undefined && f.replay !== undefined) throw new UsageError('--minimize and --replay do not go together');
     if (f['mutation-seed'] !== undefined && f.replay === undefined) throw new UsageError('--mutation-seed goes with --replay');
-    if (f.minimize !== undefined) return replayOrMinimize('minimize', f.minimize, f.target ?? positional[0], f.out, io);
+    if (f.minimize !== undefined) return minimizeFile(f.minimize, f.target ?? positional[0], f.out, io);
     if (f.replay !== undefined) {
       const seed = f['mutation-seed'];
       if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`flag --mutation-seed needs a whole number, got ${seed}`);
       const hangMs = positiveInt(f['hang-ms'], 'hang-ms') ?? 5000;
-      return replayOrMinimize('replay', f.replay, f.target ?? positional[0], f.out, io, seed === undefined ? undefined : { seed, hangMs });
+      return replay(f.replay, f.target ?? positional[0], io, seed === undefined ? undefined : { seed, hangMs });
     }
     if (positional.length === 0) throw new UsageError('missing TARGET (dtlsprobe fuzz --list shows them)');
     if (positional.length > 1) throw new UsageError(`one TARGET at a time, got ${positional.join(', ')}`);
